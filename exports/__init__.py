@@ -1,0 +1,1 @@
+"""Files written from the derived architecture: manifests, templates, contracts, diagrams."""

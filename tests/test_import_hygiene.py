@@ -1,0 +1,27 @@
+"""The headless core never pulls in the app, the exporters or Textual."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def modules_loaded_by(statement: str) -> set[str]:
+    code = f"{statement}\nimport sys\nprint('\\n'.join(sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(result.stdout.split())
+
+
+def test_model_is_headless() -> None:
+    loaded = modules_loaded_by("import model.session, model.sessionfile, model.derive, model.lint, model.ports")
+    assert not {name for name in loaded if name.split(".")[0] in {"textual", "tui", "exports"}}
+
+
+def test_networkx_is_imported_only_when_deriving() -> None:
+    # networkx costs more at start-up than the whole app: loading a session must not import it.
+    assert "networkx" not in modules_loaded_by("import model.sessionfile, model.derive")
+    assert "networkx" in modules_loaded_by(
+        "from model.derive import derive\nfrom model.session import Session\nderive(Session(name='x', app='x'))"
+    )

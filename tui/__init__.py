@@ -1,0 +1,1 @@
+"""The front door of portstorm: the command line and (soon) the workshop app."""

@@ -1,0 +1,180 @@
+"""The `portstorm` command line.
+
+Exit codes: 0 fine, 1 a session has error-level problems (or the command refused),
+2 a file cannot be read or parsed, or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from pydantic import ValidationError
+
+from model.session import Session, did_you_mean
+from model.sessionfile import SessionError, dump_session, load_session, write_atomic
+
+EXIT_PROBLEMS = 1
+EXIT_UNREADABLE = 2
+
+
+class _FileOrCommandGroup(click.Group):
+    """`portstorm FILE` opens the workshop app, so a first word that is no command is a file."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            word = args[0]
+            hint = did_you_mean(word, list(self.commands))
+            if hint and not Path(word).suffix and not Path(word).exists():
+                raise click.UsageError(f"no such command {word!r}{hint}", ctx)
+            args = ["open", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_FileOrCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="portstorm", prog_name="portstorm")
+def cli() -> None:
+    """Run EventBridge storming workshops and derive the architecture as you type.
+
+    \b
+    portstorm FILE            open the workshop app on a session file
+    portstorm new FILE        start a session file
+    portstorm validate FILE   check sessions and list their problems
+    portstorm plan FILE       show services, ports, flows and deploy waves
+    """
+
+
+def _fail(message: str, code: int = EXIT_UNREADABLE) -> NoReturn:
+    click.echo(f"portstorm: {message}", err=True)
+    sys.exit(code)
+
+
+def _load(path: str) -> Session:
+    try:
+        return load_session(path)
+    except SessionError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_UNREADABLE)
+
+
+def _title_from_stem(stem: str) -> str:
+    words = re.split(r"[-_\s]+", stem.strip())
+    return " ".join(word[:1].upper() + word[1:] for word in words if word) or "Workshop"
+
+
+def _slug_from(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+    slug = slug.lstrip("0123456789-")
+    return slug[:24].rstrip("-") or "app"
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--name", help="The workshop's name. [default: from the file name]")
+@click.option("--app", "app", help="Slug prefixing EventBridge sources and SSM paths. [default: from the name]")
+def new(file: str, name: str | None, app: str | None) -> None:
+    """Start an empty session in FILE (never overwrites)."""
+    path = Path(file)
+    name = name or _title_from_stem(path.stem)
+    try:
+        session = Session(name=name, app=app or _slug_from(name))
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        message = str(problem["ctx"]["error"]) if problem["type"] == "value_error" else problem["msg"]
+        _fail(f"--{field}: {message}", EXIT_UNREADABLE)
+    if not path.parent.is_dir():
+        _fail(f"{path.parent}: no such folder")
+    try:
+        write_atomic(path, dump_session(session).encode("utf-8"), exclusive=True)
+    except FileExistsError:
+        _fail(f"{file} already exists; 'portstorm new' never overwrites (open it with 'portstorm {file}')")
+    except OSError as error:
+        _fail(f"{file}: cannot write: {error.strerror or error}")
+    click.echo(f"Created {file} ({session.name}, app {session.app}). Open it with: portstorm {file}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
+def validate(files: tuple[str, ...]) -> None:
+    """Check session FILES and list their problems.
+
+    Exits 0 when no session has errors, 1 when one has error-level problems, and 2
+    when a file cannot be read or parsed.
+    """
+    from model.derive import derive
+    from tui.plantext import problem_counts
+
+    worst = 0
+    for file in files:
+        try:
+            session = load_session(file)
+        except SessionError as error:
+            click.echo(str(error), err=True)
+            worst = max(worst, EXIT_UNREADABLE)
+            continue
+        architecture = derive(session)
+        for problem in architecture.problems:
+            click.echo(f"{file}: {problem.severity}: {problem.message} [{problem.rule}]")
+        click.echo(f"{file}: {problem_counts(architecture.problems)}")
+        if architecture.has_errors:
+            worst = max(worst, EXIT_PROBLEMS)
+    sys.exit(worst)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (sorted, deterministic).")
+def plan(file: str, as_json: bool) -> None:
+    """Show the services, ports, flows, deploy waves and problems derived from FILE."""
+    from model.derive import derive
+    from tui.plantext import plan_lines
+
+    session = _load(file)
+    architecture = derive(session)
+    if as_json:
+        click.echo(json.dumps(architecture.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in plan_lines(session, architecture):
+            click.echo(line)
+
+
+@cli.command()
+def rules() -> None:
+    """List the lint rules with their stable ids."""
+    from model.lint import RULES
+
+    for item in RULES:
+        click.echo(f"{item.id:<22} {item.severity:<8} {item.summary}")
+
+
+@cli.command("open")
+@click.argument("file", type=click.Path(dir_okay=False))
+def open_(file: str) -> None:
+    """Open the workshop app on FILE (the same as 'portstorm FILE')."""
+    if Path(file).exists():
+        _load(file)
+    _fail(
+        f"the workshop app is not part of this release yet; use 'portstorm plan {file}' or 'portstorm validate {file}'",
+        EXIT_PROBLEMS,
+    )
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """The console script: no traceback ever reaches a user."""
+    try:
+        return cli.main(args=argv, prog_name="portstorm")
+    except Exception as error:  # the last line of defence
+        if os.environ.get("PORTSTORM_DEBUG"):
+            raise
+        click.echo(
+            f"portstorm: internal error: {type(error).__name__}: {error}\n"
+            "Nothing was changed. Run again with PORTSTORM_DEBUG=1 to see the details.",
+            err=True,
+        )
+        sys.exit(70)
