@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import click
 
@@ -39,7 +39,7 @@ def plan_lines(session: Session, architecture: Architecture) -> Iterator[str]:
     if not architecture.deploy_waves:
         yield "  none: the deploy graph has a cycle (see problems)"
     for number, wave in enumerate(architecture.deploy_waves, start=1):
-        yield from _wrapped(", ".join(wave), f"  {number:>2}  ", "      ")
+        yield from _wrapped(_items(wave), f"  {number:>2}  ", "      ")
     yield ""
     yield _heading("Problems") + "  " + problem_counts(architecture.problems)
     for problem in architecture.problems:
@@ -67,13 +67,13 @@ def _service_lines(service: Service, wave: int | None) -> Iterator[str]:
     yield "  " + click.style(service.id, bold=True) + "  " + " · ".join(details)
     rows: list[tuple[str, str]] = []
     if service.publishes:
-        rows.append(("publishes", ", ".join(service.publishes)))
+        rows.append(("publishes", _items(service.publishes)))
     if service.subscribes:
-        rows.append(("subscribes", ", ".join(f"{item.event} ({item.producer})" for item in service.subscribes)))
+        rows.append(("subscribes", _items(f"{item.event} ({item.producer})" for item in service.subscribes)))
     for port in service.requires:
         rows.append(("requires", f"{port.port} from {port.provider}: {port.reason}"))
     for provided in service.provides:
-        to = ", ".join(provided.consumers) if provided.consumers else "nobody yet"
+        to = _items(provided.consumers) if provided.consumers else "nobody yet"
         rows.append(("provides", f"{provided.port} to {to}"))
     for label, text in rows:
         yield from _wrapped(text, f"    {label:<12}", " " * 16)
@@ -83,5 +83,14 @@ def _heading(text: str) -> str:
     return click.style(text.upper(), bold=True, underline=True)
 
 
+_KEEP_TOGETHER = "\u00a0"  # textwrap never breaks here; turned back into a space after wrapping
+
+
+def _items(items: Iterable[str]) -> str:
+    """A comma-separated list whose lines break only between items."""
+    return ", ".join(item.replace(" ", _KEEP_TOGETHER) for item in items)
+
+
 def _wrapped(text: str, first: str, rest: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False) or [first]
+    lines = textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False)
+    return [line.replace(_KEEP_TOGETHER, " ") for line in lines] or [first]
