@@ -135,7 +135,7 @@ def _carry_over(old: Path, new: Path, owned: list[str]) -> None:
     """Keep what the chosen formats do not own (other formats' files, the user's own files)."""
     for path in sorted(old.rglob("*")):
         relative = path.relative_to(old).as_posix()
-        if path.is_dir() and not path.is_symlink() or _owned(relative, owned) or (new / relative).exists():
+        if (path.is_dir() and not path.is_symlink()) or _owned(relative, owned) or (new / relative).exists():
             continue
         destination = new / relative
         destination.parent.mkdir(parents=True, exist_ok=True)

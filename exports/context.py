@@ -33,6 +33,14 @@ class ExportContext:
         """The EventBridge bus of this app and stage."""
         return f"{self.session.app}-{self.stage}"
 
+    def source(self, service_id: str) -> str:
+        """The EventBridge `source` of what a service publishes."""
+        return f"{self.session.app}.{service_id}"
+
+    def event_pattern(self, producer: str, events: list[str]) -> dict[str, list[str]]:
+        """The EventBridge rule pattern that matches these events of one producer, exactly."""
+        return {"source": [self.source(producer)], "detail-type": list(events)}
+
     def flows_from(self, service_id: str) -> list[Flow]:
         return [flow for flow in self.architecture.flows if flow.producer == service_id]
 

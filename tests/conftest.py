@@ -10,6 +10,8 @@ import pytest
 from model.session import Session
 from model.sessionfile import parse_session
 
+pytest_plugins = ["tests.moto_cloud"]  # the `cloud` fixture: moto on 127.0.0.1
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_sessions"
 
