@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo check lint typecheck test golden clean
+.PHONY: demo check lint typecheck test validators golden clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,13 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed validators
 	$(BIN)/pytest
 
-golden: $(BIN)/.installed  ## rewrite the golden files after a reviewed change of output
+validators:  ## the real tools that check the exports (apt and npm; see tests/tools/install)
+	tests/tools/install
+
+golden: $(BIN)/.installed validators  ## rewrite the golden files after a reviewed change of output
 	$(BIN)/python -m tests.golden
 
 clean:

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from exports.context import ExportContext
 from model.derive import Architecture, derive
 from model.session import Session, is_slug
+from model.sessionfile import current_umask
 
 FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ports": ("exports.manifests", ("ports/",)),
@@ -102,6 +103,7 @@ def _write_folder(target: Path, files: dict[str, str | bytes], owned: list[str])
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; the export is an ordinary folder
     except OSError as error:
         raise ExportError(f"cannot write beside {target}: {error.strerror or error}") from None
     try:
@@ -132,17 +134,28 @@ def _write_file(root: Path, relative: str, content: str | bytes) -> None:
 
 
 def _carry_over(old: Path, new: Path, owned: list[str]) -> None:
-    """Keep what the chosen formats do not own (other formats' files, the user's own files)."""
-    for path in sorted(old.rglob("*")):
-        relative = path.relative_to(old).as_posix()
-        if (path.is_dir() and not path.is_symlink()) or _owned(relative, owned) or (new / relative).exists():
-            continue
-        destination = new / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if path.is_symlink():
-            os.symlink(os.readlink(path), destination)
-        else:
-            shutil.copy2(path, destination, follow_symlinks=False)
+    """Keep what the chosen formats do not own (other formats' files, the user's own files).
+
+    Files are hard-linked where the file system allows (cheap, and the old folder stays
+    intact until the swap), links are copied as links and never followed.
+    """
+    for folder, subfolders, names in os.walk(old):
+        here = Path(folder)
+        for name in [*subfolders, *names]:
+            path = here / name
+            relative = path.relative_to(old).as_posix()
+            destination = new / relative
+            if _owned(relative, owned) or destination.exists() or destination.is_symlink():
+                continue
+            if path.is_symlink():
+                os.symlink(os.readlink(path), destination)
+            elif path.is_dir():
+                destination.mkdir()
+            else:
+                try:
+                    os.link(path, destination)
+                except OSError:
+                    shutil.copy2(path, destination)
 
 
 def _swap(staging: Path, target: Path) -> None:

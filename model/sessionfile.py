@@ -562,7 +562,7 @@ def write_atomic(target: FilePath, data: bytes, *, exclusive: bool = False) -> N
         if target.exists():
             os.chmod(temporary, target.stat().st_mode & 0o7777)
         else:
-            os.chmod(temporary, 0o666 & ~_umask())
+            os.chmod(temporary, 0o666 & ~current_umask())
         if exclusive:
             os.link(temporary, target)
             os.unlink(temporary)
@@ -592,7 +592,8 @@ def _remove(path: FilePath) -> None:
         os.unlink(path)
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's file creation mask (reading it means setting it, so it is set back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

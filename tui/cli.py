@@ -46,6 +46,7 @@ def cli() -> None:
     portstorm new FILE        start a session file
     portstorm validate FILE   check sessions and list their problems
     portstorm plan FILE       show services, ports, flows and deploy waves
+    portstorm export FILE --out DIR   write manifests, templates, diagrams, a report
     """
 
 
@@ -142,6 +143,47 @@ def plan(file: str, as_json: bool) -> None:
     else:
         for line in plan_lines(session, architecture):
             click.echo(line)
+
+
+@cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="The folder to write into.")
+@click.option(
+    "--format",
+    "formats",
+    default="all",
+    show_default=True,
+    help="Comma-separated formats: ports, cloudformation, serverless, asyncapi, mermaid, dot, plantuml, html, markdown.",
+)
+@click.option("--stage", default="dev", show_default=True, help="The stage the manifests and templates are for.")
+@click.option("--force", is_flag=True, help="Export even when the session has error-level problems.")
+def export_(file: str, out: str, formats: str, stage: str, force: bool) -> None:
+    """Write port manifests, templates, contracts, diagrams and a report for FILE into --out.
+
+    The folder is replaced all at once: a failure leaves it as it was. Files of formats
+    not chosen, and files of your own, are kept.
+    """
+    from exports.bundle import FORMATS, BlockedByProblems, ExportError, export
+    from tui.plantext import problem_lines
+
+    chosen = list(FORMATS) if formats.strip() == "all" else [name.strip() for name in formats.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"choose from all, {', '.join(FORMATS)}", param_hint="--format")
+    session = _load(file)
+    try:
+        result = export(session, out, chosen, stage=stage, force=force)
+    except BlockedByProblems as blocked:
+        for problem in blocked.architecture.problems:
+            if problem.severity == "error":
+                for line in problem_lines(problem):
+                    click.echo(line, err=True)
+        _fail(f"{file} has errors: nothing was exported (fix them, or use --force)", EXIT_PROBLEMS)
+    except ExportError as error:
+        _fail(str(error), EXIT_PROBLEMS)
+    for relative in result.written:
+        click.echo(f"wrote {Path(out) / relative}")
+    click.echo(f"{len(result.written)} files in {out}")
 
 
 @cli.command()
