@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 from model.derive import Architecture, Flow, Service
 from model.session import Event, Session, name_key
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,13 @@ class ExportContext:
     stage: str = "dev"
     graphviz: str | None = field(default=None, compare=False)
     """Path of Graphviz `dot` when it is installed (SVG diagrams), else None."""
+    _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Work several exporters need (the diagrams, their drawings), done once per export."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     @cached_property
     def events_by_key(self) -> dict[str, Event]:

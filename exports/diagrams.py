@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from exports.bundle import ExportError
 from exports.context import ExportContext
 from model.derive import DeployEdge, Flow
 from model.session import PLATFORM
@@ -111,6 +112,10 @@ def render_plantuml(context: ExportContext) -> dict[str, str]:
 
 def views(context: ExportContext) -> list[View]:
     """The context map, the deploy view, then one small view per context in session order."""
+    return context.remember("diagram views", lambda: _views(context))
+
+
+def _views(context: ExportContext) -> list[View]:
     name = context.session.name
     found = [
         _view(
@@ -132,7 +137,7 @@ def views(context: ExportContext) -> list[View]:
         found.append(
             _view(
                 _context_slug(item.id),
-                f"Context {item.title}",
+                f"{item.title} and its neighbours",
                 f"{item.title} ({item.id}) and its direct neighbours only: the services it exchanges "
                 "events with, the providers of the ports it needs and the services that need its ports.",
                 _neighbourhood(context, item.id),
@@ -147,13 +152,16 @@ def svg(context: ExportContext, dot_source: str) -> str | None:
     The text starts at `<svg`: a valid file on its own that HTML can also inline, and
     without Graphviz's version comment, which would change the bytes across machines.
     """
-    if context.graphviz is None:
+    graphviz = context.graphviz
+    if graphviz is None:
         return None
-    from exports.bundle import ExportError  # the bundle imports exporters lazily; stay symmetric
+    return context.remember(("svg", dot_source), lambda: _draw(graphviz, dot_source))
 
+
+def _draw(graphviz: str, dot_source: str) -> str:
     try:
         result = subprocess.run(
-            [context.graphviz, "-Tsvg"],
+            [graphviz, "-Tsvg"],
             input=dot_source,
             capture_output=True,
             encoding="utf-8",
@@ -233,7 +241,7 @@ def _lines(texts: Iterable[str]) -> list[str]:
     return [
         "".join(" " if unicodedata.category(char) == "Cc" else char for char in line)
         for text in texts
-        for line in text.splitlines() or [""]
+        for line in text.splitlines()
     ]
 
 
@@ -245,6 +253,23 @@ def _node_label(node: _Node) -> tuple[str, ...]:
 def _name(key: str) -> str:
     """A node name every format accepts: ids are slugs, so mapping '-' to '_' stays unique."""
     return "s_" + key.replace("-", "_")
+
+
+def _write_nodes(
+    graph: _Graph,
+    lines: list[str],
+    node: Callable[[_Node, str], str],
+    opening: Callable[[int, _Group], str],
+    closing: str,
+) -> None:
+    """The grouped nodes inside their groups, then the others: all three formats nest this way."""
+    by_key = {item.key: item for item in graph.nodes}
+    grouped = {key for group in graph.groups for key in group.members}
+    for number, group in enumerate(graph.groups, start=1):
+        lines.append(opening(number, group))
+        lines.extend(node(by_key[key], "    ") for key in group.members)
+        lines.append(closing)
+    lines.extend(node(item, "  ") for item in graph.nodes if item.key not in grouped)
 
 
 # --- Mermaid ----------------------------------------------------------------------------
@@ -295,34 +320,22 @@ def _mermaid(graph: _Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_nodes(
-    graph: _Graph,
-    lines: list[str],
-    node: Callable[[_Node, str], str],
-    opening: Callable[[int, _Group], str],
-    closing: str,
-) -> None:
-    """The grouped nodes inside their groups, then the others; Mermaid and DOT nest the same way."""
-    by_key = {item.key: item for item in graph.nodes}
-    grouped = {key for group in graph.groups for key in group.members}
-    for number, group in enumerate(graph.groups, start=1):
-        lines.append(opening(number, group))
-        lines.extend(node(by_key[key], "    ") for key in group.members if key in by_key)
-        lines.append(closing)
-    lines.extend(node(item, "  ") for item in graph.nodes if item.key not in grouped)
-
-
 # --- Graphviz DOT -----------------------------------------------------------------------
 
 
+_DOT_ESCAPE = str.maketrans({"\\": "\\\\", '"': '\\"', "&": "&amp;"})
+"""Graphviz decodes HTML entities even in plain labels, so `&` is one too."""
+
+
 def _dot_string(texts: Iterable[str]) -> str:
-    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in _lines(texts)) + '"'
+    return '"' + "\\n".join(line.translate(_DOT_ESCAPE) for line in _lines(texts)) + '"'
 
 
 def _dot(slug: str, graph: _Graph) -> str:
+    """The graph `id` prefixes the SVG's element ids, so several drawings can share one HTML page."""
     lines = [
         f'digraph "{slug}" {{',
-        f'  graph [rankdir=LR, fontname="{_FONT}", nodesep=0.5, ranksep=1.1, pad=0.3]',
+        f'  graph [id="{slug}", rankdir=LR, fontname="{_FONT}", nodesep=0.5, ranksep=1.1, pad=0.3]',
         f'  node [shape=box, style="rounded,filled", fontname="{_FONT}", fontsize=12, margin="0.25,0.12"]',
         f'  edge [fontname="{_FONT}", fontsize=10, arrowsize=0.8]',
     ]
@@ -336,8 +349,8 @@ def _dot(slug: str, graph: _Graph) -> str:
 
     def opening(number: int, group: _Group) -> str:
         return (
-            f'  subgraph "cluster_{number}" {{ label={_dot_string([group.title])}; style="rounded,dashed"; '
-            'color="#90a4ae"; fontcolor="#546e7a"; labeljust=l'
+            f'  subgraph "cluster_{number}" {{ id="{slug}_cluster{number}"; label={_dot_string([group.title])}; '
+            'style="rounded,dashed"; color="#90a4ae"; fontcolor="#546e7a"; labeljust=l'
         )
 
     _write_nodes(graph, lines, node, opening, "  }")
@@ -364,27 +377,33 @@ _PLANTUML_RISKY = re.compile(r"[\"\\<>&~%$\[\]]|([*/_\-=^,+.'])\1+")
 `[[` is a link; doubled `**` `//` `__` `--` `==` `^^` `,,` `++` `..` `''` are Creole markup."""
 
 
+_PLANTUML_DECODED_LATE = re.compile(r"(?<=&)(?=#)|(?<=<)(?=U\+)")
+"""Where PlantUML decodes once more after unescaping: `&#NN;` (crashing on `&#92;`) and
+`<U+XXXX>`. An invisible word joiner there keeps the text as typed."""
+
+
 def _plantuml_string(texts: Iterable[str]) -> str:
     """A quoted macro argument: risky characters as `<U+XXXX>`, which PlantUML prints literally."""
 
     def escape(match: re.Match[str]) -> str:
         return "".join(f"<U+{ord(char):04X}>" for char in match.group())
 
-    return '"' + "\\n".join(_PLANTUML_RISKY.sub(escape, line) for line in _lines(texts)) + '"'
+    escaped = (_PLANTUML_RISKY.sub(escape, _PLANTUML_DECODED_LATE.sub("\u2060", line)) for line in _lines(texts))
+    return '"' + "\\n".join(escaped) + '"'
 
 
 def _plantuml(graph: _Graph) -> str:
-    lines = ["@startuml", "!include <C4/C4_Container>", "LAYOUT_LEFT_RIGHT()"]
+    lines = ["@startuml", "!include <C4/C4_Container>", "  LAYOUT_LEFT_RIGHT()"]
     for kind, fill in _FILL.items():
         thickness = ', $borderThickness="3"' if kind == "focus" else ""
         lines.append(
-            f'AddElementTag("{kind}", $bgColor="{fill}", $fontColor="{_TEXT[kind]}", '
+            f'  AddElementTag("{kind}", $bgColor="{fill}", $fontColor="{_TEXT[kind]}", '
             f'$borderColor="{_BORDER[kind]}"{thickness}, $legendText="{_LEGEND[kind]}")'
         )
     for edge_kind, colour in _LINE.items():
         style = "DashedLine()" if edge_kind == "flow" else "BoldLine()"
         lines.append(
-            f'AddRelTag("{edge_kind}", $lineColor="{colour}", $textColor="{_LABEL[edge_kind]}", '
+            f'  AddRelTag("{edge_kind}", $lineColor="{colour}", $textColor="{_LABEL[edge_kind]}", '
             f'$lineStyle={style}, $legendText="{_LEGEND[edge_kind]}")'
         )
 
@@ -395,14 +414,14 @@ def _plantuml(graph: _Graph) -> str:
         )
 
     def opening(number: int, group: _Group) -> str:
-        return f"Boundary(g_{number}, {_plantuml_string([group.title])}) {{"
+        return f"  Boundary(g_{number}, {_plantuml_string([group.title])}) {{"
 
-    _write_nodes(graph, lines, node, opening, "}")
+    _write_nodes(graph, lines, node, opening, "  }")
     if graph.note:
-        lines.extend(["note as n_note", graph.note, "end note"])
+        lines.extend([f"  note as n_note {_NOTE['fill']}", f"    {graph.note}", "  end note"])
     lines.extend(
-        f'Rel({_name(edge.source)}, {_name(edge.target)}, {_plantuml_string(edge.label)}, $tags="{edge.kind}")'
+        f'  Rel({_name(edge.source)}, {_name(edge.target)}, {_plantuml_string(edge.label)}, $tags="{edge.kind}")'
         for edge in graph.edges
     )
-    lines.extend(["SHOW_LEGEND()", "@enduml"])
+    lines.extend(["  SHOW_LEGEND()", "@enduml"])
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from html import escape
+from pathlib import Path
 
 from exports.context import ExportContext
 from exports.diagrams import View, svg, views
@@ -16,47 +17,7 @@ from model.derive import Service
 from model.lint import Problem
 from model.session import Event
 
-_STYLE = """
-:root { color-scheme: light dark; --ink: #1d2330; --muted: #5b6474; --paper: #ffffff; --panel: #f4f6fa;
-  --line: #d5dae3; --accent: #2f6fdb; --event: #ffb347; --error: #c62828; --warning: #b26a00; --info: #2f6fdb; }
-@media (prefers-color-scheme: dark) { :root { --ink: #e8ebf1; --muted: #a3abba; --paper: #161a22; --panel: #1f2430;
-  --line: #343b4a; --accent: #79a6ff; --error: #ff6b6b; --warning: #ffb74d; --info: #79a6ff; } }
-* { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: var(--ink); background: var(--paper); }
-header { padding: 1.5rem 2rem; background: var(--panel); border-bottom: 1px solid var(--line); }
-header h1 { margin: 0 0 .25rem; font-size: 1.8rem; }
-main { padding: 1rem 2rem 3rem; max-width: 1400px; }
-nav a { margin-right: 1rem; color: var(--accent); }
-h2 { margin-top: 2.5rem; border-bottom: 2px solid var(--line); padding-bottom: .25rem; }
-.muted { color: var(--muted); }
-.stats { display: flex; flex-wrap: wrap; gap: .75rem; margin-top: 1rem; }
-.stat { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: .5rem 1rem; }
-.stat b { display: block; font-size: 1.5rem; }
-.waves { display: flex; gap: 1rem; flex-wrap: wrap; align-items: flex-start; }
-.wave { border: 1px solid var(--line); border-radius: 8px; padding: .75rem; min-width: 12rem; background: var(--panel); }
-.chip { display: inline-block; margin: .2rem; padding: .15rem .6rem; border-radius: 999px; background: var(--paper);
-  border: 1px solid var(--line); }
-.services { display: grid; grid-template-columns: repeat(auto-fill, minmax(26rem, 1fr)); gap: 1rem; }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; background: var(--panel); overflow-wrap: anywhere; }
-.card h3 { margin: 0 0 .25rem; }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
-th, td { text-align: left; vertical-align: top; padding: .35rem .6rem; border-bottom: 1px solid var(--line);
-  overflow-wrap: anywhere; }
-th { font-size: .85rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
-code { font-size: .9em; }
-.note { display: inline-block; background: var(--event); color: #1d2330; padding: .1rem .5rem; border-radius: 3px;
-  white-space: pre-wrap; }
-.severity { font-weight: 700; text-transform: uppercase; font-size: .8rem; white-space: nowrap; }
-th { white-space: nowrap; }
-.error { color: var(--error); } .warning { color: var(--warning); } .info { color: var(--info); }
-figure { margin: 1rem 0; padding: 1rem; border: 1px solid var(--line); border-radius: 8px; background: #ffffff;
-  overflow-x: auto; color: #1d2330; }
-figure svg { max-width: 100%; height: auto; }
-figcaption { margin-bottom: .5rem; }
-pre { white-space: pre-wrap; overflow-wrap: anywhere; }
-details { margin: .75rem 0; }
-summary { cursor: pointer; font-weight: 600; }
-"""
+_STYLE = (Path(__file__).with_name("report.css")).read_text(encoding="utf-8")
 
 _POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -173,6 +134,7 @@ def _service_card(context: ExportContext, service: Service) -> Iterator[str]:
         details.append(f"owned by {_text(service.owner)}")
     yield f'<section class="card" id="service-{_text(service.id)}">\n<h3>{_text(service.name)}</h3>\n'
     yield f'<p class="muted">{" · ".join(details)}<br>source <code>{_text(service.source)}</code></p>\n'
+    rows: list[tuple[str, ...]]
     if service.requires:
         rows = [
             (

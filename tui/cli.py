@@ -153,7 +153,7 @@ def plan(file: str, as_json: bool) -> None:
     "formats",
     default="all",
     show_default=True,
-    help="Comma-separated formats: ports, cloudformation, serverless, asyncapi, mermaid, dot, plantuml, html, markdown.",
+    help="Comma-separated: ports, cloudformation, serverless, asyncapi, mermaid, dot, plantuml, html, markdown.",
 )
 @click.option("--stage", default="dev", show_default=True, help="The stage the manifests and templates are for.")
 @click.option("--force", is_flag=True, help="Export even when the session has error-level problems.")
@@ -166,7 +166,9 @@ def export_(file: str, out: str, formats: str, stage: str, force: bool) -> None:
     from exports.bundle import FORMATS, BlockedByProblems, ExportError, export
     from tui.plantext import problem_lines
 
-    chosen = list(FORMATS) if formats.strip() == "all" else [name.strip() for name in formats.split(",") if name.strip()]
+    chosen = (
+        list(FORMATS) if formats.strip() == "all" else [name.strip() for name in formats.split(",") if name.strip()]
+    )
     unknown = [name for name in chosen if name not in FORMATS]
     if unknown or not chosen:
         raise click.BadParameter(f"choose from all, {', '.join(FORMATS)}", param_hint="--format")
