@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 
 from exports.bundle import export
-
 from model.derive import derive
 from model.sessionfile import load_session
 from tests.conftest import SAMPLES

@@ -11,7 +11,7 @@ import pytest
 from exports import bundle
 from exports.bundle import MARKER, BlockedByProblems, ExportError, export
 from model.sessionfile import load_session
-from tests.conftest import SAMPLES, session_from
+from tests.conftest import SAMPLES, hostile_session, session_from
 from tests.test_cli import run
 from tests.test_derive import CYCLE
 
@@ -159,3 +159,19 @@ def test_git_sees_a_clean_diff_after_a_re_export(tmp_path) -> None:
         ["git", "-C", str(out), "status", "--porcelain"], capture_output=True, text=True, check=True
     )
     assert status.stdout == ""
+
+
+def test_a_hostile_session_exports_every_format_inside_its_folder(tmp_path) -> None:
+    result = export(hostile_session(), tmp_path / "out")
+    assert [item.name for item in tmp_path.iterdir()] == ["out"]
+    for relative in result.written:
+        assert (tmp_path / "out" / relative).resolve().is_relative_to((tmp_path / "out").resolve())
+    assert {relative.split("/")[0] for relative in result.written} == {
+        "ports",
+        "cloudformation",
+        "serverless",
+        "asyncapi",
+        "diagrams",
+        "report.html",
+        "ARCHITECTURE.md",
+    }
