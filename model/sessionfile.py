@@ -534,8 +534,11 @@ def save_session(session: Session, path: str | os.PathLike[str]) -> bool:
 
     Returns False when the file already holds exactly these bytes (nothing written).
     """
-    data = dump_session(session).encode("utf-8")
-    target = FilePath(path)
+    return save_bytes(dump_session(session).encode("utf-8"), FilePath(path))
+
+
+def save_bytes(data: bytes, target: FilePath) -> bool:
+    """`save_session` for bytes already dumped (the app dumps once, then compares and saves)."""
     try:
         if target.read_bytes() == data:
             return False

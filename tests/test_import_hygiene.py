@@ -15,7 +15,10 @@ def modules_loaded_by(statement: str) -> set[str]:
 
 
 def test_model_is_headless() -> None:
-    loaded = modules_loaded_by("import model.session, model.sessionfile, model.derive, model.lint, model.ports")
+    loaded = modules_loaded_by(
+        "import model.session, model.sessionfile, model.derive, model.lint, model.ports, model.edits, model.history,"
+        " model.capture"
+    )
     assert not {name for name in loaded if name.split(".")[0] in {"textual", "tui", "exports"}}
 
 

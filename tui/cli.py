@@ -42,7 +42,7 @@ def cli() -> None:
     """Run EventBridge storming workshops and derive the architecture as you type.
 
     \b
-    portstorm FILE            open the workshop app on a session file
+    portstorm FILE            open the workshop app (a new FILE starts a session)
     portstorm new FILE        start a session file
     portstorm validate FILE   check sessions and list their problems
     portstorm plan FILE       show services, ports, flows and deploy waves
@@ -63,12 +63,12 @@ def _load(path: str) -> Session:
         sys.exit(EXIT_UNREADABLE)
 
 
-def _title_from_stem(stem: str) -> str:
+def title_from_stem(stem: str) -> str:
     words = re.split(r"[-_\s]+", stem.strip())
     return " ".join(word[:1].upper() + word[1:] for word in words if word) or "Workshop"
 
 
-def _slug_from(text: str) -> str:
+def app_slug_from(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
     slug = slug.lstrip("0123456789-")
     return slug[:24].rstrip("-") or "app"
@@ -81,9 +81,9 @@ def _slug_from(text: str) -> str:
 def new(file: str, name: str | None, app: str | None) -> None:
     """Start an empty session in FILE (never overwrites)."""
     path = Path(file)
-    name = name or _title_from_stem(path.stem)
+    name = name or title_from_stem(path.stem)
     try:
-        session = Session(name=name, app=app or _slug_from(name))
+        session = Session(name=name, app=app or app_slug_from(name))
     except ValidationError as error:
         problem = error.errors(include_url=False)[0]
         field = ".".join(str(part) for part in problem["loc"])
@@ -199,14 +199,24 @@ def rules() -> None:
 
 @cli.command("open")
 @click.argument("file", type=click.Path(dir_okay=False))
-def open_(file: str) -> None:
-    """Open the workshop app on FILE (the same as 'portstorm FILE')."""
-    if Path(file).exists():
-        _load(file)
-    _fail(
-        f"the workshop app is not part of this release yet; use 'portstorm plan {file}' or 'portstorm validate {file}'",
-        EXIT_PROBLEMS,
-    )
+@click.option("--insist", is_flag=True, help="Open for editing even if another portstorm has the file open.")
+def open_(file: str, insist: bool) -> None:
+    """Open the workshop app on FILE (the same as 'portstorm FILE'); a new FILE starts a session."""
+    from tui.app import PortstormApp
+    from tui.store import SessionStore
+
+    path = Path(file)
+    store = SessionStore(path)
+    session = None
+    if path.exists():
+        try:
+            session = store.load()
+        except SessionError as error:
+            click.echo(str(error), err=True)
+            sys.exit(EXIT_UNREADABLE)
+    elif not path.parent.is_dir():
+        _fail(f"{path.parent}: no such folder")
+    PortstormApp(store, session, insist=insist).run()
 
 
 def main(argv: list[str] | None = None) -> Any:

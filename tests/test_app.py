@@ -1,0 +1,395 @@
+"""The workshop app, driven with Pilot: every flow checked on the saved file and the architecture."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from model.derive import derive
+from model.sessionfile import load_session
+from tests.conftest import SAMPLES
+from tui import workshop
+from tui.app import PortstormApp
+from tui.board import Board
+from tui.dialogs import ChoiceDialog, FormDialog, PickDialog, TextDialog
+from tui.store import SessionStore
+from tui.workshop import WorkshopScreen
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(autouse=True)
+def quick_autosave(monkeypatch):
+    monkeypatch.setattr(workshop, "AUTOSAVE_SECONDS", 0.01)
+
+
+@pytest.fixture
+def shop(tmp_path) -> Path:
+    path = tmp_path / "shop.yaml"
+    shutil.copy(SAMPLES / "ecommerce.yaml", path)
+    return path
+
+
+@pytest.fixture
+def empty(tmp_path) -> Path:
+    path = tmp_path / "storm.yaml"
+    path.write_text("portstorm: 1\nname: Storm\napp: storm\n")
+    return path
+
+
+def app_for(path: Path, **options) -> PortstormApp:
+    store = SessionStore(path)
+    return PortstormApp(store, store.load() if path.exists() else None, **options)
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*["space" if char == " " else char for char in text])
+
+
+async def settle(pilot) -> None:
+    """Let timers fire and the derive and save workers finish."""
+    await pilot.pause(0.05)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def submit(pilot) -> None:
+    """Enter in a form's first text field submits it, as a facilitator would."""
+    pilot.app.screen.query("Input").first().focus()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def screen_of(app: PortstormApp) -> WorkshopScreen:
+    return next(screen for screen in app.screen_stack if isinstance(screen, WorkshopScreen))
+
+
+async def capture(pilot, *lines: str) -> None:
+    await pilot.press("e")
+    for line in lines:
+        await type_text(pilot, line)
+        await pilot.press("enter")
+    await pilot.press("escape")
+    await settle(pilot)
+
+
+async def test_capture_every_syntax_form_and_undo_a_created_context(empty) -> None:
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await capture(pilot, "Order Placed", "Payment Taken @payments", "Stock Reserved @inventory -> orders: Confirm")
+        saved = load_session(empty)
+        assert [event.name for event in saved.events] == ["Order Placed", "Payment Taken", "Stock Reserved"]
+        assert [event.context for event in saved.events] == [None, "payments", "inventory"]
+        assert [context.id for context in saved.contexts] == ["payments", "inventory", "orders"]
+        assert [(policy.when, policy.context, policy.then) for policy in saved.policies] == [
+            ("Stock Reserved", "orders", "Confirm")
+        ]
+        architecture = derive(saved)
+        assert [(flow.event, flow.producer, flow.consumer) for flow in architecture.flows] == [
+            ("Stock Reserved", "inventory", "orders")
+        ]
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert [context.id for context in load_session(empty).contexts] == ["payments"]
+
+
+async def test_mistyped_capture_gets_a_hint_not_an_error(empty) -> None:
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await type_text(pilot, "Order Placed @")
+        await pilot.press("enter")
+        await settle(pilot)
+        status = str(screen_of(app).query_one("#status").render())
+        assert "@" in status
+        assert load_session(empty).events == ()
+        assert app.screen.query_one("#capture").has_focus
+
+
+async def test_edit_a_card_in_the_form(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        board = app.screen.query_one(Board)
+        board.select_event(0)
+        await pilot.press("enter")
+        assert isinstance(app.screen, FormDialog)
+        name = app.screen.query_one("#field-name")
+        name.value = "Visitor Arrived"
+        app.screen.query_one("#field-pivotal").value = True
+        app.screen.query_one("#field-fields").value = "visitorId: string, at: string"
+        await submit(pilot)
+        await settle(pilot)
+        first = load_session(shop).events[0]
+        assert (first.name, first.pivotal, first.fields) == (
+            "Visitor Arrived",
+            True,
+            {"visitorId": "string", "at": "string"},
+        )
+
+
+async def test_the_form_shows_validation_in_place(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one(Board).select_event(0)
+        await pilot.press("enter")
+        app.screen.query_one("#field-name").value = load_session(shop).events[1].name
+        await submit(pilot)
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)
+        assert "already" in str(app.screen.query_one("#error-name").render())
+        app.screen.query_one("#field-name").value = "Fine Name Given"
+        app.screen.query_one("#field-fields").value = "no type here"
+        await submit(pilot)
+        await pilot.pause()
+        assert "name: type" in str(app.screen.query_one("#error-fields").render())
+
+
+async def test_new_context_then_assign_marked_cards(empty) -> None:
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await capture(pilot, "Cart Created", "Item Added", "Cart Abandoned")
+        await pilot.press("c")
+        app.screen.query_one("#field-id").value = "carts"
+        app.screen.query_one("#field-name").value = "Shopping Carts"
+        await submit(pilot)
+        await settle(pilot)
+        board = app.screen.query_one(Board)
+        board.select_event(0)
+        await pilot.press("space", "down", "space")
+        await pilot.press("a")
+        assert isinstance(app.screen, PickDialog)
+        await type_text(pilot, "cart")
+        await pilot.press("enter")
+        await settle(pilot)
+        saved = load_session(empty)
+        assert [event.context for event in saved.events] == ["carts", "carts", None]
+        assert saved.contexts[0].name == "Shopping Carts"
+
+
+async def test_policy_on_an_event(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        before = len(load_session(shop).policies)
+        board = app.screen.query_one(Board)
+        board.select_event(0)
+        event = load_session(shop).events[0]
+        await pilot.press("p")
+        app.screen.query_one("#field-context").value = "notifications"
+        app.screen.query_one("#field-then").value = "Send Hello"
+        await submit(pilot)
+        await settle(pilot)
+        policies = load_session(shop).policies
+        assert len(policies) == before + 1
+        assert (policies[-1].when, policies[-1].context, policies[-1].then) == (
+            event.name,
+            "notifications",
+            "Send Hello",
+        )
+
+
+async def test_reorder_and_move_between_lanes(empty) -> None:
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await capture(pilot, "First Happened", "Second Happened")
+        await capture(pilot, "Third Happened @ops")
+        board = app.screen.query_one(Board)
+        board.select_event(0)
+        await pilot.press("shift+down")
+        await settle(pilot)
+        assert [event.name for event in load_session(empty).events][:2] == ["Second Happened", "First Happened"]
+        assert board.selected_event == 1
+        await pilot.press("shift+right")
+        await settle(pilot)
+        assert load_session(empty).events[1].context == "ops"
+
+
+async def test_delete_undo_redo_of_every_kind_of_edit(empty) -> None:
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await capture(pilot, "Kept Happened", "Doomed Happened @ops -> billing: Bill")
+        board = app.screen.query_one(Board)
+        board.select_event(1)
+        await pilot.press("delete")
+        await settle(pilot)
+        assert [event.name for event in load_session(empty).events] == ["Kept Happened"]
+        assert load_session(empty).policies == ()
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert len(load_session(empty).policies) == 1
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert load_session(empty).policies == ()
+        for _ in range(3):  # delete, then the capture of the second, then of the first: all undone
+            await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert load_session(empty).events == ()
+
+
+async def test_hotspot_shows_in_problems(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one(Board).select_event(2)
+        await pilot.press("h")
+        app.screen.query_one("#field-text").value = "Who owns the cart?"
+        await submit(pilot)
+        await settle(pilot)
+        saved = load_session(shop)
+        assert saved.hotspots[-1].text == "Who owns the cart?"
+        assert saved.hotspots[-1].about == saved.events[2].name
+        assert any("Who owns the cart?" in problem.message for problem in screen_of(app).architecture.problems)
+
+
+async def test_delete_context_keeps_its_events(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        board = app.screen.query_one(Board)
+        board.select_lane("inventory")
+        count = sum(event.context == "inventory" for event in load_session(shop).events)
+        await pilot.press("D")
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.click("#choice-delete")
+        await settle(pilot)
+        saved = load_session(shop)
+        assert "inventory" not in [context.id for context in saved.contexts]
+        assert sum(event.context is None for event in saved.events) == count
+
+
+async def test_panels_follow_the_edits(empty) -> None:
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await capture(pilot, "Order Placed @orders -> payments: Take Payment")
+        screen = screen_of(app)
+        assert [flow.consumer for flow in screen.architecture.flows] == ["payments"]
+        assert "orders → payments" in str(screen.query_one("#flows").render())
+        assert "Wave 2" in str(screen.query_one("#waves").render())
+
+
+async def test_problem_jumps_to_its_card(empty) -> None:
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await capture(pilot, "Alpha Happened @a", "Lonely Happened")
+        board = app.screen.query_one(Board)
+        board.select_event(0)
+        panel = screen_of(app).query_one("#panel")
+        message = next(
+            problem for problem in screen_of(app).architecture.problems if problem.rule == "unassigned-event"
+        )
+        panel.post_message(panel.ProblemChosen(message))
+        await pilot.pause()
+        assert board.selected_event == 1
+
+
+async def test_autosave_and_quit_never_lose_an_edit(empty, monkeypatch) -> None:
+    monkeypatch.setattr(workshop, "AUTOSAVE_SECONDS", 3600)  # only quitting can save it
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await type_text(pilot, "Late Event Happened")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert load_session(empty).events == ()
+        assert screen_of(app).dirty
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert [event.name for event in load_session(empty).events] == ["Late Event Happened"]
+
+
+async def test_a_change_on_disk_is_never_overwritten(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        theirs = shop.read_text().replace("name: Online Shop", "name: Their Shop")
+        shop.write_text(theirs)
+        screen_of(app).watch_file()
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.click("#choice-keep")
+        await settle(pilot)
+        beside = list(shop.parent.glob("shop.theirs-*.yaml"))
+        assert len(beside) == 1
+        assert beside[0].read_text() == theirs
+        assert load_session(shop).name == "Online Shop"
+
+
+async def test_a_change_on_disk_can_be_loaded(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        shop.write_text(shop.read_text().replace("name: Online Shop", "name: Their Shop"))
+        screen_of(app).watch_file()
+        await pilot.pause()
+        await pilot.click("#choice-reload")
+        await settle(pilot)
+        assert screen_of(app).session.name == "Their Shop"
+        assert load_session(shop).name == "Their Shop"
+
+
+async def test_a_second_instance_opens_read_only(shop) -> None:
+    other = SessionStore(shop)
+    other.lock_path.write_text(f'{{"pid": {os.getppid()}, "host": "{os.uname().nodename}", "since": "now"}}')
+    before = shop.read_bytes()
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.click("#choice-read-only")
+        await pilot.pause()
+        await capture(pilot, "Sneaky Edit Happened")
+        assert screen_of(app).read_only
+        await pilot.press("ctrl+q")
+    assert shop.read_bytes() == before
+    assert other.lock_path.exists()  # the other instance's lock is left alone
+
+
+async def test_export_dialog_writes_the_files(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        assert isinstance(app.screen, FormDialog)
+        for name in ("serverless", "asyncapi", "mermaid", "dot", "plantuml", "html", "markdown"):
+            app.screen.query_one(f"#field-{name}").value = False
+        await submit(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        folder = shop.with_name("shop-export")
+        assert (folder / "ports" / "orders.yaml").exists()
+        assert (folder / "cloudformation" / "platform.yaml").exists()
+        assert not (folder / "report.html").exists()
+
+
+async def test_phase_guide_says_what_is_missing(empty) -> None:
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await capture(pilot, "One Happened", "Two Happened")
+        for _ in range(3):
+            await pilot.press("right_square_bracket")
+        await pilot.pause()
+        bar = str(app.screen.query_one("#phasebar").render())
+        assert "4 Contexts" in bar
+        assert "2 events unsorted" in bar
+
+
+async def test_a_new_file_starts_a_session(tmp_path) -> None:
+    path = tmp_path / "back-office.yaml"
+    app = app_for(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)
+        assert app.screen.query_one("#field-name").value == "Back Office"
+        assert app.screen.query_one("#field-app").value == "back-office"
+        await submit(pilot)
+        await pilot.pause()
+        await capture(pilot, "Employee Hired @hr")
+    saved = load_session(path)
+    assert (saved.name, saved.app, saved.events[0].context) == ("Back Office", "back-office", "hr")
+
+
+async def test_help_lists_every_binding(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, TextDialog)
+        text = str(app.screen.body)
+        for binding in WorkshopScreen.BINDINGS:
+            assert (binding.tooltip or binding.description) in text

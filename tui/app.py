@@ -1,0 +1,110 @@
+"""The workshop app: opens one session file and shows the workshop screen.
+
+A file that does not exist yet starts a new session there (like an editor), asking only
+for its name and app slug. A file another portstorm has open opens read-only unless the
+user insists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from textual.app import App
+from textual.binding import Binding
+
+from model.session import Session
+from model.sessionfile import dump_session, write_atomic
+from tui.dialogs import ChoiceDialog, Field, FormDialog, Invalid
+from tui.store import SessionStore
+from tui.workshop import WorkshopScreen
+
+
+class PortstormApp(App[None]):
+    """A board for EventBridge storming, with the architecture derived as you type."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "portstorm"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; unsaved edits are saved first")]
+
+    def __init__(self, store: SessionStore, session: Session | None, *, insist: bool = False) -> None:
+        super().__init__()
+        self.store, self.session, self.insist = store, session, insist
+
+    def on_mount(self) -> None:
+        if self.session is None:
+            self.ask_for_new_session()
+            return
+        holder = None if self.insist else self.store.lock_holder()
+        if holder is None:
+            self.open_workshop(read_only=False)
+            return
+
+        def decide(choice: str | None) -> None:
+            if choice in (None, "quit"):
+                self.exit()
+            else:
+                self.open_workshop(read_only=choice == "read-only")
+
+        message = (
+            f"{self.store.path.name} is already open in another portstorm (process {holder.pid} on {holder.host}, "
+            f"since {holder.since}). Two editors would overwrite each other."
+        )
+        choices = [("read-only", "Open read-only"), ("insist", "Open anyway"), ("quit", "Quit")]
+        self.push_screen(ChoiceDialog("Already open", message, choices), decide)
+
+    def open_workshop(self, *, read_only: bool) -> None:
+        assert self.session is not None
+        if not read_only:
+            self.store.take_lock()
+        self.push_screen(WorkshopScreen(self.store, self.session, read_only=read_only))
+
+    def ask_for_new_session(self) -> None:
+        from tui.cli import app_slug_from, title_from_stem
+
+        name = title_from_stem(self.store.path.stem)
+        fields = [
+            Field("name", "Workshop name", name),
+            Field("app", "App slug (prefixes sources and SSM paths)", app_slug_from(name)),
+        ]
+
+        def build(values: dict[str, Any]) -> Session:
+            try:
+                session = Session(name=values["name"], app=values["app"].strip())
+            except ValidationError as error:
+                first = error.errors(include_url=False)[0]
+                raise Invalid(str(first["loc"][0]), str(first.get("ctx", {}).get("error", first["msg"]))) from None
+            try:
+                write_atomic(self.store.path, dump_session(session).encode("utf-8"), exclusive=True)
+            except FileExistsError:
+                raise Invalid("name", f"{self.store.path.name} appeared meanwhile; open it instead") from None
+            except OSError as error:
+                raise Invalid("name", f"Cannot create {self.store.path}: {error.strerror or error}") from None
+            return session
+
+        def created(session: Session | None) -> None:
+            if session is None:
+                self.exit()
+                return
+            self.session = session
+            self.store.load()
+            self.open_workshop(read_only=False)
+
+        self.push_screen(FormDialog(f"New session: {self.store.path}", fields, build, "Create"), created)
+
+    async def action_quit(self) -> None:
+        """Quit, but never with unsaved edits: they are saved first, or the user is told."""
+        workshop = next((screen for screen in self.screen_stack if isinstance(screen, WorkshopScreen)), None)
+        if workshop is not None and workshop.dirty and not workshop.save_now():
+
+            def decide(choice: str | None) -> None:
+                if choice == "quit":
+                    self.exit()
+
+            message = f"{self.store.path.name} could not be saved ({workshop.save_error}). Quit and lose the edits?"
+            self.push_screen(ChoiceDialog("Not saved", message, [("stay", "Stay"), ("quit", "Quit anyway")]), decide)
+            return
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.store.release_lock()

@@ -1,0 +1,110 @@
+"""The session file as the app sees it: saves, changes made by others, and the lock.
+
+Saving goes through the model's atomic, canonical save. The store remembers the bytes
+it last read or wrote, so it can tell its own writes from someone else's (a `git pull`,
+another editor) and never overwrites those blindly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.session import Session
+from model.sessionfile import dump_session, load_session, save_bytes, write_atomic
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who else has the session open."""
+
+    pid: int
+    host: str
+    since: str
+
+
+class SessionStore:
+    """One session file: load, save, notice outside changes, hold the lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock_path = path.with_name(f".{path.name}.lock")
+        self.known: bytes | None = None
+        """The file's bytes as this app last read or wrote them."""
+        self.holds_lock = False
+
+    def load(self) -> Session:
+        session = load_session(self.path)
+        self.known = self.path.read_bytes()
+        return session
+
+    def save(self, session: Session) -> bool:
+        """Write the session if it changed; returns whether the file was written.
+
+        The previous version is kept as `<file>~` by the model's save.
+        """
+        data = dump_session(session).encode("utf-8")
+        if data == self.known and self.path.exists():
+            return False
+        written = save_bytes(data, self.path)
+        self.known = data
+        return written
+
+    def changed_outside(self) -> bytes | None:
+        """The file's new bytes when someone else changed it since we read or wrote it."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None  # a folder deleted under us is reported when saving
+        except OSError:
+            return None
+        return data if self.known is not None and data != self.known else None
+
+    def keep_theirs_beside(self, theirs: bytes) -> Path:
+        """Save someone else's version next to the session before ours replaces it."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        beside = self.path.with_name(f"{self.path.stem}.theirs-{stamp}{self.path.suffix}")
+        write_atomic(beside, theirs)
+        return beside
+
+    # ------------------------------------------------------------ lock
+
+    def lock_holder(self) -> LockHolder | None:
+        """Another live portstorm that has this file open, if any (stale locks are ignored)."""
+        try:
+            data = json.loads(self.lock_path.read_text(encoding="utf-8"))
+            holder = LockHolder(int(data["pid"]), str(data["host"]), str(data["since"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if holder.pid == os.getpid() or (holder.host == socket.gethostname() and not _alive(holder.pid)):
+            return None
+        return holder
+
+    def take_lock(self) -> None:
+        record = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%d %H:%M")}
+        try:
+            write_atomic(self.lock_path, json.dumps(record).encode("utf-8"))
+            self.holds_lock = True
+        except OSError:
+            self.holds_lock = False  # a read-only folder: the app still works, unlocked
+
+    def release_lock(self) -> None:
+        if self.holds_lock:
+            with contextlib.suppress(OSError):
+                self.lock_path.unlink()
+            self.holds_lock = False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
