@@ -393,3 +393,22 @@ async def test_help_lists_every_binding(shop) -> None:
         text = str(app.screen.body)
         for binding in WorkshopScreen.BINDINGS:
             assert (binding.tooltip or binding.description) in text
+
+
+async def test_map_view_shows_the_whole_map_and_one_context(shop) -> None:
+    from tui.mapscreen import MapScreen
+    from tui.mapview import MapView
+
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one(Board).select_lane("orders")
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, MapScreen)
+        whole = app.screen.query_one(MapView).line_count
+        await pilot.press("f")
+        await settle(pilot)
+        assert 0 < app.screen.query_one(MapView).line_count < whole
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkshopScreen)

@@ -123,6 +123,8 @@ class Board(ScrollView, can_focus=True):
         self.marked: set[str] = set()
         self._cards: dict[int, tuple[Strip, Strip, Strip]] = {}
         self._update_size()
+        if session.events:  # start on the first card, wherever it is
+            self.select_event(0)
 
     # ------------------------------------------------------------ data in
 

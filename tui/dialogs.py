@@ -70,6 +70,9 @@ class FormDialog(ModalScreen[T | None], Generic[T]):
                 yield Button(self.submit, variant="primary", id="submit")
                 yield Button("Cancel", id="cancel")
 
+    def on_mount(self) -> None:
+        self.query_one(f"#field-{self.fields[0].key}").focus()
+
     def values(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for item in self.fields:

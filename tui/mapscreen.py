@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from model.session import Session
 from tui.mapview import MapView
@@ -28,7 +28,6 @@ class MapScreen(Screen[None]):
         self.one_context = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="map-title")
         yield MapView(id="map")
         yield Footer()
 
@@ -44,10 +43,7 @@ class MapScreen(Screen[None]):
         self.draw()
 
     def draw(self) -> None:
-        focus = self.context if self.one_context else None
-        title = f"Map of {self.session.name}" + (f": {focus} and its neighbours" if focus else "")
-        self.query_one("#map-title", Static).update(title)
-        self.compute(focus)
+        self.compute(self.context if self.one_context else None)
 
     @work(thread=True, exclusive=True, group="map")
     def compute(self, focus: str | None) -> None:

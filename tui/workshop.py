@@ -16,7 +16,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -42,6 +42,7 @@ from tui.store import SessionStore
 AUTOSAVE_SECONDS = 1.0
 WATCH_SECONDS = 1.0
 UNSORTED = "-"  # the picker's key for "no context"
+NARROW_COLUMNS = 110  # below this the panels go under the board
 
 
 class Derived(Message):
@@ -56,6 +57,29 @@ class Saved(Message):
     def __init__(self, session: Session, error: str | None) -> None:
         self.session, self.error = session, error
         super().__init__()
+
+
+class CaptureInput(Input):
+    """Quick capture: each Enter hands over the line typed so far and empties the input at once.
+
+    Handing the line over in the key handler keeps lines apart however fast they come
+    (a fast typist, a terminal sending a burst): Input's own submit action runs later,
+    after the next line's first keys have already been typed into it.
+    """
+
+    class Line(Message):
+        def __init__(self, text: str) -> None:
+            self.text = text
+            super().__init__()
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            text, self.value = self.value, ""
+            self.post_message(self.Line(text))
+            return
+        await super()._on_key(event)
 
 
 class WorkshopScreen(Screen[None]):
@@ -77,6 +101,7 @@ class WorkshopScreen(Screen[None]):
         Binding("ctrl+s", "save", "Save", show=False, tooltip="Save now (autosave runs after every edit)"),
         Binding("x", "export", "Export"),
         Binding("m", "map", "Map"),
+        Binding("v", "toggle_panels", "Panels", tooltip="Show the panels instead of the board (narrow screens)"),
         Binding("o", "open_report", "Open report", show=False, tooltip="Open the last exported report.html"),
         Binding("left_square_bracket", "phase(-1)", "Previous phase", show=False),
         Binding("right_square_bracket", "phase(1)", "Next phase", show=False),
@@ -108,12 +133,21 @@ class WorkshopScreen(Screen[None]):
             yield Board(self.session, id="board")
             yield ArchitecturePanel(id="panel")
         with Vertical(id="capture-area"):
-            yield Input(placeholder=f"What happened?  {CAPTURE_SYNTAX}   (Enter adds, Esc closes)", id="capture")
+            yield CaptureInput(placeholder=f"e, then type what happened:  {CAPTURE_SYNTAX}", id="capture")
         yield Static(id="status")
         yield Footer()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+        self.update_phasebar()
+
+    def action_toggle_panels(self) -> None:
+        """On a narrow screen the panels take the board's place until toggled back."""
+        self.toggle_class("-panels")
+        target = "#panel TabbedContent" if self.has_class("-panels") else "#board"
+        self.query_one(target).focus()
+
     def on_mount(self) -> None:
-        self.query_one("#capture-area").display = False
         self.query_one(Board).focus()
         self.derive_soon()
         self.update_phasebar()
@@ -264,12 +298,15 @@ class WorkshopScreen(Screen[None]):
     # ------------------------------------------------------------ capture
 
     def action_capture(self) -> None:
-        self.query_one("#capture-area").display = True
-        self.query_one("#capture", Input).focus()
+        # Focus now, not after a refresh: the room types fast, and a key that reached the
+        # board instead of the input would run a board command. (That is also why the input
+        # is always shown: a hidden widget cannot take the focus at once.)
+        self.set_focus(self.query_one("#capture", CaptureInput))
+        self.say("Capturing: Enter adds each event after the selected card; Esc goes back to the board", "hint")
 
-    @on(Input.Submitted, "#capture")
-    def captured(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+    @on(CaptureInput.Line)
+    def captured(self, line: CaptureInput.Line) -> None:
+        text = line.text.strip()
         if not text:
             return
         try:
@@ -277,11 +314,13 @@ class WorkshopScreen(Screen[None]):
             session, created = apply_capture(self.session, capture, self.query_one(Board).selected_event)
         except (CaptureError, EditError) as problem:
             self.say(str(problem), "error")
+            field = self.query_one("#capture", Input)
+            if not field.value:  # give the line back to fix, unless typing went on
+                field.value = line.text
             return
         added = next(index for index, item in enumerate(session.events) if item.name == capture.name)
         label = f"added {capture.name!r}" + (f"; created context {', '.join(created)}" if created else "")
         self.apply(session, label, select=added)
-        event.input.value = ""
 
     @on(Input.Changed, "#capture")
     def capture_hint(self, event: Input.Changed) -> None:
@@ -295,10 +334,8 @@ class WorkshopScreen(Screen[None]):
             self.say("")
 
     def key_escape(self) -> None:
-        capture = self.query_one("#capture-area")
-        if capture.display:
-            capture.display = False
-            self.query_one(Board).focus()
+        if self.focused is self.query_one("#capture", CaptureInput):
+            self.set_focus(self.query_one(Board))
 
     # ------------------------------------------------------------ cards
 
@@ -635,9 +672,12 @@ class WorkshopScreen(Screen[None]):
         bar = Text()
         bar.append(" portstorm ", "bold reverse")
         bar.append(f" {visible_text(self.session.name)}  ", "bold")
-        for item in PHASES:
-            style = "bold reverse" if item is phase else "dim"
-            bar.append(f" {item.number} {item.title} ", style)
+        if self.has_class("-narrow"):
+            bar.append(f" {phase.number}/{len(PHASES)} {phase.title} ", "bold reverse")
+        else:
+            for item in PHASES:
+                style = "bold reverse" if item is phase else "dim"
+                bar.append(f" {item.number} {item.title} ", style)
         bar.append("  ")
         if self.read_only:
             bar.append(" read-only ", "bold white on dark_red")
