@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo check lint typecheck test validators golden clean
+.PHONY: demo plan check lint typecheck test validators golden snapshots clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,11 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-demo: $(BIN)/.installed  ## the main job: derive the architecture of the sample shop
+demo: $(BIN)/.installed  ## the main job: the workshop app on a copy of the sample shop
+	test -e demo-workshop.yaml || cp sample_sessions/ecommerce.yaml demo-workshop.yaml
+	$(BIN)/portstorm demo-workshop.yaml
+
+plan: $(BIN)/.installed  ## the derived architecture of the sample shop, printed
 	$(BIN)/portstorm plan sample_sessions/ecommerce.yaml
 
 check: lint typecheck test  ## everything CI runs
@@ -33,6 +37,11 @@ validators:  ## the real tools that check the exports (apt and npm; see tests/to
 
 golden: $(BIN)/.installed validators  ## rewrite the golden files after a reviewed change of output
 	$(BIN)/python -m tests.golden
+
+snapshots: $(BIN)/.installed  ## rewrite the app's SVG snapshots after a reviewed change of look
+	$(BIN)/pytest tests/test_snapshots.py --snapshot-update
+	cp "tests/__snapshots__/test_snapshots/test_board[120x40].svg" docs/board.svg
+	cp "tests/__snapshots__/test_snapshots/test_map[120x40].svg" docs/map.svg
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

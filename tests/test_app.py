@@ -412,3 +412,21 @@ async def test_map_view_shows_the_whole_map_and_one_context(shop) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, WorkshopScreen)
+
+
+async def test_the_command_palette_runs_workshop_actions(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "create a bounded context")
+        from textual.command import CommandList
+
+        commands = app.screen.query_one(CommandList)
+        for _ in range(200):  # the palette searches in the background: wait for its answer
+            if commands.option_count:
+                break
+            await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)
+        assert app.screen.title_text == "New bounded context"

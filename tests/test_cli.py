@@ -20,7 +20,15 @@ PORTSTORM = Path(sys.executable).with_name("portstorm")
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     assert PORTSTORM.exists(), "the portstorm console script is not installed in this environment"
-    return subprocess.run([PORTSTORM, *map(str, args)], capture_output=True, text=True, cwd=cwd, check=False)
+    return subprocess.run(
+        [PORTSTORM, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def no_traceback(result: subprocess.CompletedProcess[str]) -> bool:
@@ -141,10 +149,15 @@ def test_rules_lists_every_rule() -> None:
     assert "deploy-cycle" in result.stdout
 
 
-def test_opening_a_file_says_the_app_is_not_here_yet() -> None:
-    result = run(SAMPLES / "ecommerce.yaml")
-    assert result.returncode == 1
-    assert "workshop app is not part of this release" in result.stderr
+def test_opening_a_broken_file_says_why_before_any_app_starts(tmp_path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("portstorm: 1\nname: [\n")
+    result = run(broken)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{broken}:3:1: invalid YAML")
+    missing_folder = run(tmp_path / "nowhere" / "x.yaml")
+    assert missing_folder.returncode == 2
+    assert "no such folder" in missing_folder.stderr
 
 
 def test_a_mistyped_command_is_not_taken_for_a_file() -> None:

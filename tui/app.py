@@ -15,6 +15,7 @@ from textual.binding import Binding
 
 from model.session import Session
 from model.sessionfile import dump_session, write_atomic
+from tui.commands import WorkshopCommands
 from tui.dialogs import ChoiceDialog, Field, FormDialog, Invalid
 from tui.store import SessionStore
 from tui.workshop import WorkshopScreen
@@ -25,6 +26,7 @@ class PortstormApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "portstorm"
+    COMMANDS = App.COMMANDS | {WorkshopCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; unsaved edits are saved first")]
 
     def __init__(self, store: SessionStore, session: Session | None, *, insist: bool = False) -> None:
