@@ -90,3 +90,23 @@ def test_a_new_session_typed_in_a_real_terminal_is_saved(terminal, tmp_path) -> 
         ("Order Placed", "payments", "Take Payment"),
         ("Payment Taken", "checkout", "Confirm Order"),
     ]
+
+
+def test_closing_the_terminal_window_keeps_the_last_edit(terminal, tmp_path) -> None:
+    path = tmp_path / "storm.yaml"
+    path.write_text("portstorm: 1\nname: Storm\napp: storm\n")
+    # Autosave far away: only the hang-up itself can save the edit.
+    command = f"PORTSTORM_AUTOSAVE_SECONDS=3600 {PORTSTORM} {path}"
+    terminal.run("new-session", "-d", "-s", "storm", "-x", "120", "-y", "40", command)
+    terminal.wait_for(lambda screen: "Collect" in screen, "the board")
+    terminal.keys("e")
+    terminal.wait_for(lambda screen: "Capturing" in screen, "the capture input")
+    terminal.type("Window Closed Early @ops")
+    terminal.keys("Enter")
+    terminal.wait_for(lambda screen: "added 'Window Closed Early'" in screen, "the edit on screen")
+    assert load_session(path).events == ()
+    terminal.run("kill-server")  # the window closes: portstorm gets SIGHUP
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline and not load_session(path).events:
+        time.sleep(0.1)  # polling the file until the dying process has written it
+    assert [(event.name, event.context) for event in load_session(path).events] == [("Window Closed Early", "ops")]

@@ -7,6 +7,9 @@ user insists.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,8 +35,14 @@ class PortstormApp(App[None]):
     def __init__(self, store: SessionStore, session: Session | None, *, insist: bool = False) -> None:
         super().__init__()
         self.store, self.session, self.insist = store, session, insist
+        self._previous_handlers: dict[int, Any] = {}
 
     def on_mount(self) -> None:
+        # A closed terminal window (SIGHUP) or a polite kill (SIGTERM) must not lose the
+        # last second of edits that autosave has not written yet.
+        self._previous_handlers = {
+            number: signal.signal(number, self._save_and_leave) for number in (signal.SIGHUP, signal.SIGTERM)
+        }
         if self.session is None:
             self.ask_for_new_session()
             return
@@ -110,3 +119,13 @@ class PortstormApp(App[None]):
 
     def on_unmount(self) -> None:
         self.store.release_lock()
+        for number, handler in self._previous_handlers.items():
+            signal.signal(number, handler)
+
+    def _save_and_leave(self, number: int, _frame: object) -> None:
+        workshop = next((screen for screen in self.screen_stack if isinstance(screen, WorkshopScreen)), None)
+        if workshop is not None and workshop.dirty and not workshop.read_only:
+            with contextlib.suppress(OSError):  # nowhere is left to report a failure to
+                workshop.store.save(workshop.session)
+        self.store.release_lock()
+        os._exit(128 + number)  # the terminal may be gone: no clean-up can draw on it

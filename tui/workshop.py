@@ -8,6 +8,7 @@ overwrites a file someone else changed.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import webbrowser
@@ -39,7 +40,8 @@ from tui.panels import ArchitecturePanel
 from tui.phases import PHASES, still_missing
 from tui.store import SessionStore
 
-AUTOSAVE_SECONDS = 1.0
+AUTOSAVE_SECONDS = float(os.environ.get("PORTSTORM_AUTOSAVE_SECONDS", "1"))
+"""How long after the last edit the session is saved (quitting and hanging up save at once)."""
 WATCH_SECONDS = 1.0
 UNSORTED = "-"  # the picker's key for "no context"
 NARROW_COLUMNS = 110  # below this the panels go under the board
