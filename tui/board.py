@@ -285,7 +285,8 @@ class Board(ScrollView, can_focus=True):
             first = scroll_x // LANE_WIDTH
         joined = Strip.join(strips) if strips else Strip.blank(0)
         offset = scroll_x - first * LANE_WIDTH
-        return joined.crop(offset, offset + width).extend_cell_length(width, self.rich_style)
+        # The theme's background under everything the notes do not colour (light or dark).
+        return joined.crop(offset, offset + width).extend_cell_length(width).apply_style(self.rich_style)
 
     def _header(self, lane: Lane, y: int) -> Strip:
         if y == 0:
