@@ -430,3 +430,69 @@ async def test_the_command_palette_runs_workshop_actions(shop) -> None:
         await pilot.pause()
         assert isinstance(app.screen, FormDialog)
         assert app.screen.title_text == "New bounded context"
+
+
+async def _assign_to_payments(pilot) -> None:
+    await pilot.press("a")
+    await type_text(pilot, "payments")
+    await pilot.press("enter")
+
+
+async def _policy(pilot) -> None:
+    await pilot.press("p")
+    pilot.app.screen.query_one("#field-then").value = "Audit It"
+    await submit(pilot)
+
+
+async def _hotspot(pilot) -> None:
+    await pilot.press("h")
+    pilot.app.screen.query_one("#field-text").value = "Really?"
+    await submit(pilot)
+
+
+async def _edit_name(pilot) -> None:
+    await pilot.press("enter")
+    pilot.app.screen.query_one("#field-name").value = "Renamed Happened"
+    await submit(pilot)
+
+
+async def _delete_context(pilot) -> None:
+    await pilot.press("D")
+    await pilot.click("#choice-delete")
+
+
+async def _resource(pilot) -> None:
+    await pilot.press("i")
+    pilot.app.screen.query_one("#field-id").value = "audit-log"
+    await submit(pilot)
+
+
+EDITS = {
+    "assign": _assign_to_payments,
+    "move-later": lambda pilot: pilot.press("shift+down"),
+    "move-lane": lambda pilot: pilot.press("shift+right"),
+    "policy": _policy,
+    "hotspot": _hotspot,
+    "edit": _edit_name,
+    "delete": lambda pilot: pilot.press("delete"),
+    "delete-context": _delete_context,
+    "resource": _resource,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EDITS))
+async def test_every_kind_of_edit_is_undone_and_redone(shop, kind) -> None:
+    original = shop.read_bytes()
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one(Board).select_lane("orders")
+        await EDITS[kind](pilot)
+        await settle(pilot)
+        changed = load_session(shop)
+        assert changed != load_session(SAMPLES / "ecommerce.yaml"), "the edit did nothing"
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert shop.read_bytes() == original
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert load_session(shop) == changed
