@@ -436,22 +436,54 @@ def _from_pydantic(error: Any, root: yaml.Node, file: str) -> Diagnostic:
 
 
 def dump_session(session: Session) -> str:
-    """The canonical text of a session: fixed key order and layout, stable bytes."""
-    node = _mapping(
+    """The canonical text of a session: fixed key order and layout, stable bytes.
+
+    Each record's text is cached by identity: sessions are immutable and an edit shares
+    every record it did not touch, so saving (and journaling) after an edit only writes
+    YAML for what changed.
+    """
+    header = _mapping(
         [
             ("portstorm", _scalar(session.portstorm)),
             ("name", _scalar(session.name)),
             ("app", _scalar(session.app)),
             ("description", _scalar(session.description)),
-            ("contexts", _records(session.contexts, _context_items)),
-            ("events", _records(session.events, _event_items)),
-            ("policies", _records(session.policies, _policy_items)),
-            ("infrastructure", _records(session.infrastructure, _resource_items)),
-            ("hotspots", _records(session.hotspots, _hotspot_items)),
         ],
-        session,
+        Record(),
     )
+    parts = [_serialize(header)]
+    for section, items in _SECTIONS:
+        records: tuple[Record, ...] = getattr(session, section)
+        if not records:
+            parts.append(f"{section}: []\n")
+            continue
+        parts.append(f"{section}:\n")
+        parts.extend(_record_text(record, items) for record in records)
+    if session.extensions:
+        parts.append(_serialize(_mapping([], session)))
+    return "".join(parts)
+
+
+def _serialize(node: yaml.Node) -> str:
     text: str = yaml.serialize(node, Dumper=_Dumper, allow_unicode=True, width=_NO_WRAP)
+    # A document whose last value is a keep-chomped block scalar ends with a "..." marker;
+    # inside the whole session it is just the end of one value.
+    return text.removesuffix("...\n")
+
+
+_record_texts: dict[int, tuple[Record, str]] = {}
+_RECORD_TEXTS_LIMIT = 100_000
+
+
+def _record_text(record: Record, items: Any) -> str:
+    """One record as an item of its section's block sequence (cached: records are immutable)."""
+    cached = _record_texts.get(id(record))
+    if cached is not None and cached[0] is record:
+        return cached[1]
+    text = _serialize(yaml.SequenceNode(_TAG + "seq", [_mapping(items(record), record)], flow_style=False))
+    if len(_record_texts) >= _RECORD_TEXTS_LIMIT:
+        _record_texts.clear()
+    _record_texts[id(record)] = (record, text)  # holding the record keeps its id from being reused
     return text
 
 
@@ -493,10 +525,13 @@ def _hotspot_items(hotspot: Hotspot) -> list[tuple[str, yaml.Node | None]]:
     ]
 
 
-def _records(records: tuple[Record, ...], items: Any) -> yaml.SequenceNode:
-    return yaml.SequenceNode(
-        _TAG + "seq", [_mapping(items(record), record) for record in records], flow_style=not records
-    )
+_SECTIONS = (
+    ("contexts", _context_items),
+    ("events", _event_items),
+    ("policies", _policy_items),
+    ("infrastructure", _resource_items),
+    ("hotspots", _hotspot_items),
+)
 
 
 def _mapping(items: list[tuple[str, yaml.Node | None]], record: Record) -> yaml.MappingNode:

@@ -496,3 +496,23 @@ async def test_every_kind_of_edit_is_undone_and_redone(shop, kind) -> None:
         await pilot.press("ctrl+y")
         await settle(pilot)
         assert load_session(shop) == changed
+
+
+async def test_edits_a_crash_left_in_the_journal_are_recovered_and_said(shop) -> None:
+    from model import edits
+    from model.session import Event
+
+    crashed = SessionStore(shop)
+    session = crashed.load()
+    crashed.record(edits.add_event(session, Event(name="Unsaved Happened")))  # journaled, never saved
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = str(screen_of(app).query_one("#status").render())
+        assert "Recovered" in status
+        assert "1 event more" in status
+        assert load_session(shop).events[-1].name == "Unsaved Happened"
+        assert not crashed.journal.path.exists()
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert load_session(shop) == session

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import random
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -13,6 +17,7 @@ import pytest
 
 from model.sessionfile import load_session
 from tests.validators import executable
+from tui.store import SessionStore
 
 PORTSTORM = Path(sys.executable).with_name("portstorm")
 WAIT_SECONDS = 30
@@ -110,3 +115,46 @@ def test_closing_the_terminal_window_keeps_the_last_edit(terminal, tmp_path) -> 
     while time.monotonic() < deadline and not load_session(path).events:
         time.sleep(0.1)  # polling the file until the dying process has written it
     assert [(event.name, event.context) for event in load_session(path).events] == [("Window Closed Early", "ops")]
+
+
+KILL_ROUNDS = 200 if os.environ.get("PORTSTORM_LONG_TESTS") else 50
+
+
+def test_kill_9_at_random_moments_loses_no_edit_the_screen_showed(terminal, tmp_path) -> None:
+    """Type a scripted workshop, kill -9 the app at random moments, reopen: nothing shown is lost."""
+    path = tmp_path / "storm.yaml"
+    path.write_text("portstorm: 1\nname: Storm\napp: storm\n")
+    chance = random.Random(20261203)
+    shown_total = recovered_total = events_before = 0
+    base = terminal.socket
+    for round_number in range(KILL_ROUNDS):
+        terminal = Terminal(terminal.tmux, f"{base}-{round_number}")  # a fresh server each round
+        command = f"exec env PORTSTORM_AUTOSAVE_SECONDS={chance.choice(['0.2', '3600'])} {PORTSTORM} {path}"
+        terminal.run("new-session", "-d", "-s", "storm", "-x", "120", "-y", "40", command)
+        pid = int(terminal.run("display-message", "-p", "-t", "storm", "#{pane_pid}"))
+        terminal.wait_for(lambda screen: _events_shown(screen) is not None, "the board")
+        terminal.keys("e")
+        terminal.wait_for(lambda screen: "Capturing" in screen, "the capture input")
+        for line in range(chance.randint(1, 4)):
+            terminal.type(f"Round {round_number} Line {line} Happened @ctx{line}")
+            terminal.keys("Enter")
+        if chance.random() < 0.5:  # sometimes wait until the screen shows the last one
+            terminal.wait_for(lambda screen, r=round_number, n=line: f"Round {r} Line {n}" in screen, "the last card")
+        shown = _events_shown(terminal.screen()) or 0
+        os.kill(pid, signal.SIGKILL)
+        subprocess.run([terminal.tmux, "-L", terminal.socket, "kill-server"], capture_output=True, check=False)
+        store = SessionStore(path)
+        saved = store.load()  # the file itself always loads
+        session = store.recover() or saved
+        assert len(session.events) >= shown, f"round {round_number}: the screen showed {shown} events"
+        shown_total += max(0, shown - events_before)
+        recovered_total += 1 if store.recover() is not None else 0
+        events_before = len(session.events)
+    print(f"\n{KILL_ROUNDS} kills -9, {shown_total} edits shown before them, all kept;")
+    print(f"{recovered_total} reopenings recovered edits from the journal")
+
+
+def _events_shown(screen: str) -> int | None:
+    """The event count the phase guide showed (it is drawn only after the edit is journaled)."""
+    found = re.search(r"after each · (\d+) events?\b", screen)
+    return int(found.group(1)) if found else None

@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.journal import Journal
 from model.session import Session
-from model.sessionfile import dump_session, load_session, save_bytes, write_atomic
+from model.sessionfile import SessionError, dump_session, load_session, parse_session, save_bytes, write_atomic
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class SessionStore:
         self.known: bytes | None = None
         """The file's bytes as this app last read or wrote them."""
         self.holds_lock = False
+        self.journal = Journal(path)
 
     def load(self) -> Session:
         session = load_session(self.path)
@@ -50,10 +52,30 @@ class SessionStore:
         """
         data = dump_session(session).encode("utf-8")
         if data == self.known and self.path.exists():
+            self.journal.saved(data)
             return False
         written = save_bytes(data, self.path)
         self.known = data
+        self.journal.saved(data)
         return written
+
+    def record(self, session: Session) -> None:
+        """Journal an edit before it is shown as done (raises OSError when the disk refuses)."""
+        data = dump_session(session).encode("utf-8")
+        if data == self.known:
+            self.journal.saved(data)  # back to what the file holds (undo): nothing to recover
+        else:
+            self.journal.record(data)
+
+    def recover(self) -> Session | None:
+        """Edits a crash left in the journal that the file does not have, or None."""
+        latest = self.journal.latest()
+        if latest is None or latest == self.known:
+            return None
+        try:
+            return parse_session(latest, str(self.journal.path))
+        except SessionError:
+            return None
 
     def changed_outside(self) -> bytes | None:
         """The file's new bytes when someone else changed it since we read or wrote it."""
@@ -101,6 +123,15 @@ class SessionStore:
 
 
 def _alive(pid: int) -> bool:
+    """Is a portstorm still running as `pid`? (Not a zombie left by a kill, nor a reused pid.)"""
+    proc = Path("/proc") / str(pid)
+    if Path("/proc/self").exists():
+        try:
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            command = (proc / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            return False
+        return state != "Z" and b"portstorm" in command
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

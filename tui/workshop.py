@@ -114,6 +114,7 @@ class WorkshopScreen(Screen[None]):
     def __init__(self, store: SessionStore, session: Session, *, read_only: bool = False) -> None:
         super().__init__()
         self.store = store
+        self.recovered = None if read_only else store.recover()
         self.history = History(session)
         self.read_only = read_only
         self.architecture: Architecture | None = None
@@ -157,6 +158,15 @@ class WorkshopScreen(Screen[None]):
         self.set_interval(1.0, self.tick)
         if self.read_only:
             self.say("Read-only: another portstorm has this file open. Nothing you change is saved.", "warning")
+        elif self.recovered is not None:
+            saved = self.session
+            self.history.apply(self.recovered, "recovered unsaved edits")
+            self.after_change()
+            self.say(
+                f"Recovered edits that were not saved when portstorm stopped: {recovery_summary(saved, self.session)}"
+                " (ctrl+z shows the saved file)",
+                "warning",
+            )
 
     # ------------------------------------------------------------ edits
 
@@ -170,6 +180,11 @@ class WorkshopScreen(Screen[None]):
         self.say(label)
 
     def after_change(self, select: int | None = None) -> None:
+        if not self.read_only:
+            try:
+                self.store.record(self.session)  # on disk before the screen says it is done
+            except OSError as failure:
+                self.say(f"Could not journal this edit ({failure.strerror or failure}); it is kept here", "error")
         self.query_one(Board).show(self.session, select)
         self.dirty = True
         self.derive_soon()
@@ -702,6 +717,22 @@ class WorkshopScreen(Screen[None]):
         from tui.help import help_text
 
         self.app.push_screen(TextDialog("Keys", help_text(self.app)))
+
+
+def recovery_summary(saved: Session, recovered: Session) -> str:
+    """'3 more events, 1 more policy' — what the journal brought back, in counts."""
+    changes = []
+    for label, before, after in (
+        ("event", saved.events, recovered.events),
+        ("context", saved.contexts, recovered.contexts),
+        ("policy", saved.policies, recovered.policies),
+        ("hotspot", saved.hotspots, recovered.hotspots),
+    ):
+        difference = len(after) - len(before)
+        if difference:
+            plural = ("policies" if label == "policy" else label + "s") if abs(difference) != 1 else label
+            changes.append(f"{abs(difference)} {plural} {'more' if difference > 0 else 'fewer'}")
+    return ", ".join(changes) or "changed cards"
 
 
 def _fields_text(fields: dict[str, FieldType] | None) -> str:

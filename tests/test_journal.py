@@ -1,0 +1,62 @@
+"""The journal: entries survive, a torn entry never counts, a save empties it only when caught up."""
+
+from __future__ import annotations
+
+from model.journal import Journal, journal_path, last_entry
+from tests.conftest import SAMPLES
+from tui.store import SessionStore
+
+
+def test_the_last_complete_entry_wins(tmp_path) -> None:
+    journal = Journal(tmp_path / "shop.yaml")
+    journal.record(b"first")
+    journal.record(b"second\nwith lines")
+    assert journal.latest() == b"second\nwith lines"
+    assert journal.path == journal_path(tmp_path / "shop.yaml") == tmp_path / ".shop.yaml.journal"
+
+
+def test_an_entry_cut_short_by_a_crash_is_ignored(tmp_path) -> None:
+    journal = Journal(tmp_path / "shop.yaml")
+    journal.record(b"complete")
+    journal.record(b"this one is torn")
+    content = journal.path.read_bytes()
+    for cut in range(len(content) - 2, len(content) - len(b"this one is torn") - 60, -1):  # the last newline is spare
+        assert last_entry(content[:cut]) == b"complete", cut
+    assert last_entry(content.replace(b"torn", b"TORN")) == b"complete"  # checksum mismatch
+    assert last_entry(b"") is None
+    assert last_entry(b"garbage\n") is None
+
+
+def test_a_save_empties_the_journal_only_when_it_caught_up(tmp_path) -> None:
+    journal = Journal(tmp_path / "shop.yaml")
+    journal.record(b"v1")
+    journal.record(b"v2")
+    journal.saved(b"v1")  # a save of an older version finished after v2 was journaled
+    assert journal.latest() == b"v2"
+    journal.saved(b"v2")
+    assert not journal.path.exists()
+
+
+def test_the_store_recovers_what_the_file_does_not_have(tmp_path) -> None:
+    path = tmp_path / "shop.yaml"
+    path.write_bytes((SAMPLES / "back-office.yaml").read_bytes())
+    store = SessionStore(path)
+    session = store.load()
+    assert store.recover() is None
+    renamed = session.model_copy(update={"name": "Renamed Before The Crash"})
+    store.record(renamed)
+    again = SessionStore(path)
+    again.load()
+    assert again.recover() == renamed
+    again.save(renamed)
+    assert not again.journal.path.exists()
+    assert SessionStore(path).recover() is None
+
+
+def test_a_corrupt_journal_recovers_nothing(tmp_path) -> None:
+    path = tmp_path / "shop.yaml"
+    path.write_bytes((SAMPLES / "back-office.yaml").read_bytes())
+    store = SessionStore(path)
+    store.load()
+    store.journal.record(b"portstorm: 1\nname: [broken\n")
+    assert store.recover() is None
