@@ -516,3 +516,63 @@ async def test_edits_a_crash_left_in_the_journal_are_recovered_and_said(shop) ->
         await pilot.press("ctrl+z")
         await settle(pilot)
         assert load_session(shop) == session
+
+
+async def test_a_full_disk_keeps_every_edit_and_saving_elsewhere_works(shop, tmp_path, monkeypatch) -> None:
+    import errno
+
+    from tui import store as store_module
+
+    monkeypatch.setattr(workshop, "RETRY_SECONDS", 0.05)
+    real_save, real_record = store_module.save_bytes, store_module.Journal.record
+    disk_full = OSError(errno.ENOSPC, "No space left on device")
+
+    def full(*args, **kwargs):
+        raise disk_full
+
+    monkeypatch.setattr(store_module, "save_bytes", full)
+    monkeypatch.setattr(store_module.Journal, "record", full)
+    before = shop.read_bytes()
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await capture(pilot, "Disk Filled Up")
+        screen = screen_of(app)
+        assert screen.dirty
+        assert "No space left" in str(screen.query_one("#status").render())
+        assert "NOT SAVED" in str(screen.query_one("#phasebar").render())
+        assert shop.read_bytes() == before  # never a truncated file
+        await pilot.press("S")
+        app.screen.query_one("#field-path").value = str(tmp_path / "rescued.yaml")
+        await submit(pilot)
+        assert "Cannot write there" in str(app.screen.query_one("#error-path").render())
+        monkeypatch.setattr(store_module, "save_bytes", real_save)  # space freed
+        monkeypatch.setattr(store_module.Journal, "record", real_record)
+        await submit(pilot)
+        await settle(pilot)
+        assert "Disk Filled Up" in [event.name for event in load_session(tmp_path / "rescued.yaml").events]
+        assert screen.store.path == tmp_path / "rescued.yaml"
+
+
+async def test_a_failed_autosave_is_retried(shop, monkeypatch) -> None:
+    from tui import store as store_module
+
+    monkeypatch.setattr(workshop, "RETRY_SECONDS", 0.05)
+    real_save = store_module.save_bytes
+    failures = []
+
+    def flaky(data, target):
+        if not failures:
+            failures.append(target)
+            raise OSError(30, "Read-only file system")
+        return real_save(data, target)
+
+    monkeypatch.setattr(store_module, "save_bytes", flaky)
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await capture(pilot, "Retried Happened")
+        for _ in range(100):  # the retry timer fires on its own schedule
+            if not screen_of(app).dirty:
+                break
+            await pilot.pause(0.05)
+        assert failures
+        assert "Retried Happened" in [event.name for event in load_session(shop).events]

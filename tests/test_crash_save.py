@@ -8,6 +8,7 @@ checks what is on disk.
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import select
 import subprocess
@@ -47,9 +48,9 @@ def save_forever(path: str, first: int) -> None:
     """
     for number in itertools.count(first):
         data = dump_session(version(number)).encode("utf-8")
-        print("writing", number, flush=True)
+        os.write(1, f"writing {number}\n".encode())  # one write(2) per line: a kill cannot split it
         save_bytes(data, Path(path))
-        print("saved", number, flush=True)
+        os.write(1, f"saved {number}\n".encode())
 
 
 def read_report(stream: IO[bytes], deadline: float) -> tuple[str, int]:

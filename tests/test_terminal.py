@@ -158,3 +158,41 @@ def _events_shown(screen: str) -> int | None:
     """The event count the phase guide showed (it is drawn only after the edit is journaled)."""
     found = re.search(r"after each · (\d+) events?\b", screen)
     return int(found.group(1)) if found else None
+
+
+def test_a_second_portstorm_on_the_same_file_is_read_only_and_loses_nothing(terminal, tmp_path) -> None:
+    path = tmp_path / "storm.yaml"
+    path.write_text("portstorm: 1\nname: Storm\napp: storm\n")
+    first = Terminal(terminal.tmux, terminal.socket)
+    first.run("new-session", "-d", "-s", "storm", "-x", "120", "-y", "40", f"{PORTSTORM} {path}; read wait")
+    first.wait_for(lambda screen: "Collect" in screen, "the first board")
+    second = Terminal(terminal.tmux, terminal.socket)
+    second.run("new-session", "-d", "-s", "second", "-x", "120", "-y", "40", f"{PORTSTORM} {path}; read wait")
+
+    def on_second(*keys: str) -> None:
+        second.run("send-keys", "-t", "second", *keys)
+
+    def second_screen() -> str:
+        return second.run("capture-pane", "-p", "-t", "second")
+
+    deadline = time.monotonic() + WAIT_SECONDS
+    while "Already open" not in second_screen() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "Already open" in second_screen()
+    on_second("Enter")  # the first button: open read-only
+    first.keys("e")
+    first.wait_for(lambda screen: "Capturing" in screen, "the capture input")
+    first.type("First Writer Happened")
+    first.keys("Enter")
+    first.wait_for(lambda screen: "added 'First Writer Happened'" in screen, "the first edit")
+    on_second("e")
+    on_second("-l", "Second Writer Happened")
+    on_second("Enter")
+    while "Read-only" not in second_screen() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "Read-only" in second_screen()
+    on_second("C-q")
+    first.keys("C-q")
+    while "First Writer" not in path.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [event.name for event in load_session(path).events] == ["First Writer Happened"]

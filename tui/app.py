@@ -112,13 +112,16 @@ class PortstormApp(App[None]):
                 if choice == "quit":
                     self.exit()
 
-            message = f"{self.store.path.name} could not be saved ({workshop.save_error}). Quit and lose the edits?"
+            message = f"{workshop.store.path.name} could not be saved ({workshop.save_error}). Quit and lose the edits?"
             self.push_screen(ChoiceDialog("Not saved", message, [("stay", "Stay"), ("quit", "Quit anyway")]), decide)
             return
         self.exit()
 
     def on_unmount(self) -> None:
         self.store.release_lock()
+        for screen in self.screen_stack:
+            if isinstance(screen, WorkshopScreen):
+                screen.store.release_lock()  # after "save as", the screen holds another file
         for number, handler in self._previous_handlers.items():
             signal.signal(number, handler)
 
@@ -127,5 +130,7 @@ class PortstormApp(App[None]):
         if workshop is not None and workshop.dirty and not workshop.read_only:
             with contextlib.suppress(OSError):  # nowhere is left to report a failure to
                 workshop.store.save(workshop.session)
+        if workshop is not None:
+            workshop.store.release_lock()
         self.store.release_lock()
         os._exit(128 + number)  # the terminal may be gone: no clean-up can draw on it

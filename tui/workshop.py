@@ -43,6 +43,7 @@ from tui.store import SessionStore
 AUTOSAVE_SECONDS = float(os.environ.get("PORTSTORM_AUTOSAVE_SECONDS", "1"))
 """How long after the last edit the session is saved (quitting and hanging up save at once)."""
 WATCH_SECONDS = 1.0
+RETRY_SECONDS = 5.0  # after a failed save (disk full, folder gone), try again this often
 UNSORTED = "-"  # the picker's key for "no context"
 NARROW_COLUMNS = 110  # below this the panels go under the board
 
@@ -101,6 +102,7 @@ class WorkshopScreen(Screen[None]):
         Binding("ctrl+z", "undo", "Undo"),
         Binding("ctrl+y", "redo", "Redo"),
         Binding("ctrl+s", "save", "Save", show=False, tooltip="Save now (autosave runs after every edit)"),
+        Binding("S", "save_as", "Save as", show=False, tooltip="Save to another file and go on there"),
         Binding("x", "export", "Export"),
         Binding("m", "map", "Map"),
         Binding("v", "toggle_panels", "Panels", tooltip="Show the panels instead of the board (narrow screens)"),
@@ -243,7 +245,10 @@ class WorkshopScreen(Screen[None]):
     def saved(self, message: Saved) -> None:
         self.save_error = message.error
         if message.error:
-            self.say(f"Not saved: {message.error}. Your edits are kept here; ctrl+s tries again.", "error")
+            self.say(
+                f"Not saved: {message.error}. Your edits are kept here; portstorm retries, S saves elsewhere.", "error"
+            )
+            self.set_timer(RETRY_SECONDS, self.autosave)
         elif message.session is self.session:
             self.dirty = False
         self.update_phasebar()
@@ -259,7 +264,7 @@ class WorkshopScreen(Screen[None]):
             self.store.save(self.session)
         except OSError as failure:
             self.save_error = failure.strerror or str(failure)
-            self.say(f"Not saved: {self.save_error}. Your edits are kept here.", "error")
+            self.say(f"Not saved: {self.save_error}. Your edits are kept here; S saves elsewhere.", "error")
             self.update_phasebar()
             return False
         self.dirty, self.save_error = False, None
@@ -269,6 +274,35 @@ class WorkshopScreen(Screen[None]):
     def action_save(self) -> None:
         if self.save_now():
             self.say(f"Saved {self.store.path.name}")
+
+    def action_save_as(self) -> None:
+        """Save elsewhere (a full disk, a read-only folder) and carry on editing there."""
+        suggestion = self.store.path.with_name(f"{self.store.path.stem}-copy{self.store.path.suffix}")
+
+        def build(values: dict[str, Any]) -> SessionStore:
+            target = Path(values["path"].strip()).expanduser()
+            if not values["path"].strip():
+                raise Invalid("path", "Where should the session go?")
+            if target.exists() and target.resolve() != self.store.path.resolve():
+                raise Invalid("path", f"{target} exists already; choose a new file")
+            store = SessionStore(target)
+            try:
+                store.save(self.session)
+            except OSError as error:
+                raise Invalid("path", f"Cannot write there: {error.strerror or error}") from None
+            return store
+
+        def done(store: SessionStore | None) -> None:
+            if store is None:
+                return
+            self.store.release_lock()
+            self.store = store
+            self.store.take_lock()
+            self.dirty, self.save_error = False, None
+            self.update_phasebar()
+            self.say(f"Saved as {store.path}; editing goes on there")
+
+        self.app.push_screen(FormDialog("Save as", [Field("path", "File", str(suggestion))], build, "Save"), done)
 
     def watch_file(self) -> None:
         if not self.conflict_open and self.store.changed_outside() is not None:
