@@ -64,7 +64,8 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        return f"{self.file}:{self.line}:{self.column}: {where}{self.message}"
+        text = f"{self.file}:{self.line}:{self.column}: {where}{self.message}"
+        return text.replace("\r", " ").replace("\n", " ")  # one diagnostic, one line
 
 
 class SessionError(Exception):
@@ -247,7 +248,7 @@ class _Converter:
             return node.value
         try:
             return self._scalar_constructor.yaml_constructors[_TAG + kind](self._scalar_constructor, node)
-        except (ValueError, yaml.YAMLError):
+        except (ValueError, KeyError, IndexError, yaml.YAMLError):  # PyYAML's readers raise all of these
             raise SessionError([_at(self.file, node, f"{node.value!r} is not a valid {kind}", path)]) from None
 
     def check_tag(self, node: yaml.Node, expected: str | None, path: Path) -> str:
@@ -416,7 +417,7 @@ def _from_pydantic(error: Any, root: yaml.Node, file: str) -> Diagnostic:
     elif kind == "string_type":
         message = f"expected text, got {got}"
         if isinstance(node, yaml.ScalarNode) and not isinstance(value, (list, dict)):
-            message += f" (put it in quotes: '{node.value}')"
+            message += f" (put it in quotes: {node.value!r})"
     elif kind == "literal_error":
         expected = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
         hint = did_you_mean(value, expected.split(", ")) if isinstance(value, str) else ""
@@ -620,6 +621,7 @@ def _keep_backup(target: FilePath) -> None:
         _remove(staging)
         os.link(target, staging)
         os.replace(staging, backup)
+        _remove(staging)  # left in place when the backup already was this very file (a no-op rename)
     except OSError:  # no hard links here (or no room): copy instead
         _remove(staging)
         write_atomic(backup, target.read_bytes())

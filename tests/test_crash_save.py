@@ -18,6 +18,8 @@ from collections import Counter
 from pathlib import Path
 from typing import IO
 
+import pytest
+
 from model.session import Context, Event, Session
 from model.sessionfile import dump_session, load_session, save_bytes, save_session
 from tests.conftest import ROOT
@@ -71,7 +73,9 @@ def version_of(path: Path) -> int:
     return number
 
 
-def test_a_kill_during_a_save_never_leaves_a_mixed_file(tmp_path: Path, capsys, record_property) -> None:
+def test_a_kill_during_a_save_never_leaves_a_mixed_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], record_property
+) -> None:
     """After each SIGKILL the file is the last completed save or the one in progress, whole; so is FILE~."""
     seed = random.randrange(2**32)
     rng = random.Random(seed)
@@ -114,13 +118,28 @@ def test_a_kill_during_a_save_never_leaves_a_mixed_file(tmp_path: Path, capsys, 
         outcomes["kills that left a temporary file"] += len(left)
         next_version = survived + 1  # the file goes through versions 0, 1, 2, ... so FILE~ is one behind
 
-    leftovers = sorted(path.name for path in tmp_path.glob(".session.yaml*.tmp"))
-    assert save_session(version(next_version), target)
+    assert save_session(version(next_version), target)  # the leftovers never block a save
     assert version_of(target) == next_version
-    assert set(tmp_path.iterdir()) == {target, backup} | {tmp_path / name for name in leftovers}
+    leftovers = set(tmp_path.glob(".session.yaml*.tmp"))
+    assert set(tmp_path.iterdir()) == {target, backup, *leftovers}
 
     figures = {"kills": KILLS, **outcomes, "temporary files left at the end": len(leftovers), "seed": seed}
     for name, count in figures.items():
         record_property(name, count)
     with capsys.disabled():
         print("\ncrash-save figures: " + ", ".join(f"{name} {count}" for name, count in figures.items()))
+
+
+def test_a_save_after_one_killed_between_its_renames_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """A save killed after making FILE~ leaves FILE~ a hard link of FILE; the next save still cleans up.
+
+    rename(2) of one link onto another link of the same file does nothing, so the
+    `.FILE~.<pid>.tmp` link made for the backup must be removed by the save itself.
+    """
+    target = tmp_path / "session.yaml"
+    save_session(version(0), target)
+    (tmp_path / "session.yaml~").hardlink_to(target)  # what a kill between the two renames leaves
+    assert save_session(version(1), target)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["session.yaml", "session.yaml~"]
+    assert version_of(target) == 1
+    assert version_of(tmp_path / "session.yaml~") == 0
