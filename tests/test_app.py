@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -326,20 +329,37 @@ async def test_a_change_on_disk_can_be_loaded(shop) -> None:
 
 
 async def test_a_second_instance_opens_read_only(shop) -> None:
+    # Another live portstorm holds the lock: a process that waits for its stdin to close.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()", "portstorm-holder"], stdin=subprocess.PIPE
+    )
     other = SessionStore(shop)
-    other.lock_path.write_text(f'{{"pid": {os.getppid()}, "host": "{os.uname().nodename}", "since": "now"}}')
+    other.lock_path.write_text(f'{{"pid": {holder.pid}, "host": "{socket.gethostname()}", "since": "now"}}')
     before = shop.read_bytes()
+    try:
+        app = app_for(shop)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, ChoiceDialog)
+            await pilot.click("#choice-read-only")
+            await pilot.pause()
+            await capture(pilot, "Sneaky Edit Happened")
+            assert screen_of(app).read_only
+            await pilot.press("ctrl+q")
+    finally:
+        holder.communicate(timeout=30)
+    assert shop.read_bytes() == before
+    assert other.lock_path.exists()  # the other instance's lock is left alone
+
+
+async def test_a_lock_left_by_a_dead_portstorm_is_ignored(shop) -> None:
+    other = SessionStore(shop)
+    other.lock_path.write_text(f'{{"pid": {os.getpid() + 999_999}, "host": "{socket.gethostname()}", "since": "x"}}')
     app = app_for(shop)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert isinstance(app.screen, ChoiceDialog)
-        await pilot.click("#choice-read-only")
-        await pilot.pause()
-        await capture(pilot, "Sneaky Edit Happened")
-        assert screen_of(app).read_only
-        await pilot.press("ctrl+q")
-    assert shop.read_bytes() == before
-    assert other.lock_path.exists()  # the other instance's lock is left alone
+        assert isinstance(app.screen, WorkshopScreen)
+        assert not screen_of(app).read_only
 
 
 async def test_export_dialog_writes_the_files(shop) -> None:

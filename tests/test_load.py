@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from exports.bundle import export
 from model.session import Context, Event, Policy, Resource, Session
 from model.sessionfile import load_session, save_session
-from tests.test_app import SIZE, app_for, capture, settle
+from tests.conftest import SAMPLES
+from tests.test_app import SIZE, app_for, capture, screen_of, settle
 from tui.board import Board
 
 EVENTS, CONTEXTS = 10_000, 200
@@ -60,3 +63,36 @@ async def test_a_10000_event_session_opens_edits_saves_and_exports(tmp_path) -> 
     result = export(saved, tmp_path / "export")
     assert len([name for name in result.written if name.startswith("cloudformation/standalone/")]) == CONTEXTS
     assert (tmp_path / "export" / "report.html").stat().st_size > 0
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as stream:
+        return int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+SCRIPTED_EDITS = 5_000 if os.environ.get("PORTSTORM_LONG_TESTS") else 1_000
+
+
+async def test_scripted_edits_with_autosave_lose_nothing(tmp_path) -> None:
+    """Edits go in through the capture line, the app's own path after the keys; memory is reported."""
+    from tui.workshop import CaptureInput
+
+    shop = tmp_path / "shop.yaml"
+    shop.write_bytes((SAMPLES / "ecommerce.yaml").read_bytes())
+    edits = SCRIPTED_EDITS
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        capture_input = screen.query_one(CaptureInput)
+        rss = []
+        for number in range(edits):
+            if number in (edits // 10, edits - 1):
+                rss.append(_rss_mib())
+            capture_input.post_message(CaptureInput.Line(f"Scripted {number} Happened @ctx{number % 7}"))
+            if number % 100 == 0:
+                await pilot.pause()
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+    saved = load_session(shop)
+    assert sum(event.name.startswith("Scripted ") for event in saved.events) == edits
+    print(f"\n{edits} edits with autosave: RSS {rss[0]:.0f} MiB after {edits // 10}, {rss[1]:.0f} MiB at the end")
