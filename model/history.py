@@ -1,21 +1,82 @@
-"""Unlimited undo and redo for the workshop app.
+"""Unlimited undo and redo for the workshop app, in memory that grows with the edits only.
 
-Sessions are frozen and an edit shares every record it did not change, so keeping
-whole sessions costs little more than the changed records, and undo is a swap.
+Each step keeps what one edit changed, not a whole session: for each list of records
+(events, contexts, ...) the slice that differs, found by identity (an edit shares every
+record it did not touch), and the session's own fields. A 10,000-event session costs a
+few hundred bytes per ordinary edit, so thousands of edits keep memory flat.
 """
 
 from __future__ import annotations
 
-from model.session import Session
+from dataclasses import dataclass
+from typing import Any
+
+from model.session import Record, Session
+
+SECTIONS = ("contexts", "events", "policies", "infrastructure", "hotspots")
+_EMPTY: dict[str, Any] = dict.fromkeys(SECTIONS, ())
+
+
+@dataclass(frozen=True, slots=True)
+class _Splice:
+    """In one list, `before` at `start` became `after`."""
+
+    section: str
+    start: int
+    before: tuple[Record, ...]
+    after: tuple[Record, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    label: str
+    splices: tuple[_Splice, ...]
+    header_before: Session
+    """The session's own fields (name, app, `x-` keys) before the edit, with empty lists."""
+    header_after: Session
+
+
+def _difference(before: Session, after: Session, label: str) -> _Step:
+    splices = []
+    for section in SECTIONS:
+        old: tuple[Record, ...] = getattr(before, section)
+        new: tuple[Record, ...] = getattr(after, section)
+        if old is new:
+            continue
+        shortest = min(len(old), len(new))
+        prefix = 0
+        while prefix < shortest and old[prefix] is new[prefix]:
+            prefix += 1
+        suffix = 0
+        while suffix < shortest - prefix and old[-1 - suffix] is new[-1 - suffix]:
+            suffix += 1
+        splices.append(_Splice(section, prefix, old[prefix : len(old) - suffix], new[prefix : len(new) - suffix]))
+    return _Step(label, tuple(splices), _header(before), _header(after))
+
+
+def _header(session: Session) -> Session:
+    return session.model_copy(update=_EMPTY)
+
+
+def _replay(session: Session, step: _Step, *, forward: bool) -> Session:
+    update: dict[str, Any] = {}
+    for splice in step.splices:
+        current: tuple[Record, ...] = getattr(session, splice.section)
+        removed, inserted = (splice.before, splice.after) if forward else (splice.after, splice.before)
+        update[splice.section] = (*current[: splice.start], *inserted, *current[splice.start + len(removed) :])
+    for section in SECTIONS:
+        update.setdefault(section, getattr(session, section))
+    header = step.header_after if forward else step.header_before
+    return header.model_copy(update=update)
 
 
 class History:
-    """The current session, with the sessions before it (undo) and after it (redo)."""
+    """The current session, with the steps before it (undo) and after it (redo)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._undo: list[tuple[Session, str]] = []
-        self._redo: list[tuple[Session, str]] = []
+        self._undo: list[_Step] = []
+        self._redo: list[_Step] = []
 
     @property
     def session(self) -> Session:
@@ -32,26 +93,28 @@ class History:
     @property
     def labels(self) -> list[str]:
         """The labels of the edits that can be undone, oldest first."""
-        return [label for _, label in self._undo]
+        return [step.label for step in self._undo]
 
     def apply(self, session: Session, label: str) -> None:
         """Make `session` current; `label` names the edit for undo and redo. A new edit ends redo."""
-        self._undo.append((self._session, label))
+        self._undo.append(_difference(self._session, session, label))
         self._redo.clear()
         self._session = session
 
     def undo(self) -> str | None:
         """Go back one edit and return its label, or None when there is nothing to undo."""
-        return self._step(self._undo, self._redo)
+        if not self._undo:
+            return None
+        step = self._undo.pop()
+        self._session = _replay(self._session, step, forward=False)
+        self._redo.append(step)
+        return step.label
 
     def redo(self) -> str | None:
         """Apply the last undone edit again and return its label, or None when there is none."""
-        return self._step(self._redo, self._undo)
-
-    def _step(self, source: list[tuple[Session, str]], target: list[tuple[Session, str]]) -> str | None:
-        if not source:
+        if not self._redo:
             return None
-        session, label = source.pop()
-        target.append((self._session, label))
-        self._session = session
-        return label
+        step = self._redo.pop()
+        self._session = _replay(self._session, step, forward=True)
+        self._undo.append(step)
+        return step.label

@@ -53,9 +53,13 @@ async def type_text(pilot, text: str) -> None:
 
 
 async def settle(pilot) -> None:
-    """Let timers fire and the derive and save workers finish."""
-    await pilot.pause(0.05)
-    await pilot.app.workers.wait_for_complete()
+    """Let timers fire and the derive and save workers finish, until the edits are on disk."""
+    for _ in range(300):  # bounded: a busy machine runs the autosave timer late
+        await pilot.pause(0.01)
+        await pilot.app.workers.wait_for_complete()
+        screen = next((item for item in pilot.app.screen_stack if isinstance(item, WorkshopScreen)), None)
+        if screen is None or not screen.dirty or screen.read_only or screen.save_error:
+            break
     await pilot.pause()
 
 

@@ -1,10 +1,14 @@
-"""Undo and redo over whole frozen sessions."""
+"""Undo and redo: every step goes back and forth exactly, and keeps only what changed."""
 
 from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from model import edits
 from model.history import History
 from model.session import Event, Session
+from tests.test_properties import sessions
 
 
 def test_a_new_history_has_nothing_to_undo_or_redo() -> None:
@@ -26,14 +30,14 @@ def test_undo_and_redo_walk_back_and_forth_returning_labels() -> None:
     assert history.labels == ["add Order Placed", "add Order Shipped"]
 
     assert history.undo() == "add Order Shipped"
-    assert history.session is first
+    assert history.session == first
     assert history.undo() == "add Order Placed"
-    assert history.session is start
+    assert history.session == start
     assert (history.can_undo, history.can_redo) == (False, True)
 
     assert history.redo() == "add Order Placed"
     assert history.redo() == "add Order Shipped"
-    assert history.session is second
+    assert history.session == second
     assert (history.can_undo, history.can_redo) == (True, False)
 
 
@@ -58,5 +62,68 @@ def test_history_is_unlimited() -> None:
     undone = [history.undo() for _ in range(5000)]
     assert undone[0] == "rename 4999"
     assert undone[-1] == "rename 0"
-    assert history.session is start
+    assert history.session == start
     assert not history.can_undo
+
+
+def test_a_step_keeps_only_what_changed() -> None:
+    from model.history import _difference
+
+    big = Session(name="Big", app="big", events=tuple(Event(name=f"Thing {n} Happened") for n in range(10_000)))
+    added = edits.add_event(big, Event(name="New Happened"), 4_999)
+    (splice,) = _difference(big, added, "add").splices
+    assert (splice.section, splice.start, splice.before, splice.after) == ("events", 5_000, (), (added.events[5_000],))
+    moved = edits.move_event(big, 10, 20)
+    (splice,) = _difference(big, moved, "move").splices
+    assert (splice.start, len(splice.before), len(splice.after)) == (10, 11, 11)
+
+
+def test_header_fields_and_extensions_come_back() -> None:
+    start = Session.model_validate({"portstorm": 1, "name": "Shop", "app": "shop", "x-note": {"a": 1}})
+    renamed = start.model_copy(update={"name": "Renamed", "description": "now described"})
+    history = History(start)
+    history.apply(renamed, "rename")
+    history.undo()
+    assert history.session == start
+    assert history.session.extensions == {"x-note": {"a": 1}}
+    history.redo()
+    assert history.session == renamed
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sessions(),
+    st.lists(
+        st.tuples(st.sampled_from(["add", "delete", "move", "assign", "rename"]), st.integers(0, 50)), max_size=15
+    ),
+)
+def test_undoing_every_step_gives_back_every_version(session: Session, steps) -> None:
+    history = History(session)
+    versions = [session]
+    for kind, number in steps:
+        current = history.session
+        count = len(current.events)
+        try:
+            if kind == "add":
+                changed = edits.add_event(
+                    current, Event(name=f"Generated {number} {len(versions)}"), number % (count + 1) - 1
+                )
+            elif kind == "delete" and count:
+                changed = edits.delete_events(current, [number % count])
+            elif kind == "move" and count:
+                changed = edits.move_event(current, number % count, (number * 7) % count)
+            elif kind == "assign" and count:
+                context = current.contexts[number % len(current.contexts)].id if current.contexts else None
+                changed = edits.assign(current, [number % count], context)
+            else:
+                changed = current.model_copy(update={"name": f"Renamed {number}"})
+        except edits.EditError:
+            continue
+        history.apply(changed, kind)
+        versions.append(changed)
+    for expected in reversed(versions[:-1]):
+        history.undo()
+        assert history.session == expected
+    for expected in versions[1:]:
+        history.redo()
+        assert history.session == expected
