@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 from exports.bundle import export
 from model.session import Context, Event, Policy, Resource, Session
@@ -84,15 +85,19 @@ async def test_scripted_edits_with_autosave_lose_nothing(tmp_path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(app)
         capture_input = screen.query_one(CaptureInput)
-        rss = []
+        rss, batches = [], []
+        started = time.perf_counter()
         for number in range(edits):
             if number in (edits // 10, edits - 1):
                 rss.append(_rss_mib())
             capture_input.post_message(CaptureInput.Line(f"Scripted {number} Happened @ctx{number % 7}"))
-            if number % 100 == 0:
-                await pilot.pause()
+            if number % 100 == 99:
+                await pilot.pause()  # let the app take in this batch, as a typing room would
+                batches.append(time.perf_counter() - started)
+                started = time.perf_counter()
         await settle(pilot)
         await pilot.press("ctrl+q")
     saved = load_session(shop)
     assert sum(event.name.startswith("Scripted ") for event in saved.events) == edits
-    print(f"\n{edits} edits with autosave: RSS {rss[0]:.0f} MiB after {edits // 10}, {rss[1]:.0f} MiB at the end")
+    print(f"\n{edits} edits with autosave: RSS {rss[0]:.0f} MiB after {edits // 10}, {rss[1]:.0f} MiB at the end;")
+    print(f"per edit: {batches[1] * 10:.1f} ms in the second hundred, {batches[-1] * 10:.1f} ms in the last")
