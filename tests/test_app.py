@@ -600,3 +600,22 @@ async def test_a_failed_autosave_is_retried(shop, monkeypatch) -> None:
             await pilot.pause(0.05)
         assert failures
         assert "Retried Happened" in [event.name for event in load_session(shop).events]
+
+
+async def test_a_pasted_list_becomes_one_event_per_line(empty) -> None:
+    from textual import events
+
+    from tui.workshop import CaptureInput
+
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        capture_input = app.screen.query_one(CaptureInput)
+        capture_input.post_message(events.Paste("Cart Created @carts\n\nOrder Placed @orders -> carts: Empty Cart\n"))
+        await settle(pilot)
+        capture_input.post_message(events.Paste("Single Line Pasted"))
+        await pilot.pause()
+        assert capture_input.value == "Single Line Pasted"
+        saved = load_session(empty)
+        assert [event.name for event in saved.events] == ["Cart Created", "Order Placed"]
+        assert [(policy.when, policy.context) for policy in saved.policies] == [("Order Placed", "carts")]

@@ -75,14 +75,22 @@ class CaptureInput(Input):
             self.text = text
             super().__init__()
 
+    def _on_paste(self, event: events.Paste) -> None:
+        """A pasted list (from a chat, a photo's transcript) becomes one event per line."""
+        lines = [line for line in event.text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            return  # Textual runs Input's own paste handler next, as for any single line
+        event.stop()
+        event.prevent_default()
+        for line in lines:
+            self.post_message(self.Line(line))
+
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
+        if event.key == "enter":  # any other key goes on to Input's own handler (Textual walks the classes)
             event.stop()
             event.prevent_default()
             text, self.value = self.value, ""
             self.post_message(self.Line(text))
-            return
-        await super()._on_key(event)
 
 
 class WorkshopScreen(Screen[None]):
