@@ -37,6 +37,8 @@ class SessionStore:
         self.lock_path = path.with_name(f".{path.name}.lock")
         self.known: bytes | None = None
         """The file's bytes as this app last read or wrote them."""
+        self._seen: tuple[int, int] | None = None
+        """Time and size of the file when it last held `known`."""
         self.holds_lock = False
         self.journal = Journal(path)
 
@@ -78,14 +80,21 @@ class SessionStore:
             return None
 
     def changed_outside(self) -> bytes | None:
-        """The file's new bytes when someone else changed it since we read or wrote it."""
+        """The file's new bytes when someone else changed it since we read or wrote it.
+
+        Asked every second, so it reads the file only when its size or time changed.
+        """
         try:
+            stat = self.path.stat()
+            if (stat.st_mtime_ns, stat.st_size) == self._seen:
+                return None
             data = self.path.read_bytes()
-        except FileNotFoundError:
-            return None  # a folder deleted under us is reported when saving
         except OSError:
+            return None  # a folder deleted under us is reported when saving
+        if data == self.known:
+            self._seen = (stat.st_mtime_ns, stat.st_size)
             return None
-        return data if self.known is not None and data != self.known else None
+        return data if self.known is not None else None
 
     def keep_theirs_beside(self, theirs: bytes) -> Path:
         """Save someone else's version next to the session before ours replaces it."""
