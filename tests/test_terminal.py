@@ -39,6 +39,15 @@ class Terminal:
     def type(self, text: str) -> None:
         self.run("send-keys", "-t", "storm", "-l", text)
 
+    def start(self, command: str) -> None:
+        """Run `command` in a new 120x40 window named storm."""
+        self.run("new-session", "-d", "-s", "storm", "-x", "120", "-y", "40", command)
+
+    def start_capturing(self) -> None:
+        """Press e and wait until the capture input has the keys (typing earlier could reach the board)."""
+        self.keys("e")
+        self.wait_for(lambda screen: "Capturing" in screen, "the capture input")
+
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "storm")
 
@@ -65,12 +74,11 @@ def test_a_new_session_typed_in_a_real_terminal_is_saved(terminal, tmp_path) -> 
     path = tmp_path / "checkout.yaml"
     # The shell prints how portstorm ended and keeps the pane open to show it.
     command = f"{PORTSTORM} {path}; echo portstorm-exited-$?; read wait"
-    terminal.run("new-session", "-d", "-s", "storm", "-x", "120", "-y", "40", command)
+    terminal.start(command)
     terminal.wait_for(lambda screen: "New session" in screen, "the new-session form")
     terminal.keys("Enter")
     terminal.wait_for(lambda screen: "Collect" in screen, "the board")
-    terminal.keys("e")
-    terminal.wait_for(lambda screen: "Capturing" in screen, "the capture input")
+    terminal.start_capturing()
     for line in (
         "Cart Created @carts",
         "Checkout Started @checkout",
@@ -102,10 +110,9 @@ def test_closing_the_terminal_window_keeps_the_last_edit(terminal, tmp_path) -> 
     path.write_text("portstorm: 1\nname: Storm\napp: storm\n")
     # Autosave far away: only the hang-up itself can save the edit.
     command = f"PORTSTORM_AUTOSAVE_SECONDS=3600 {PORTSTORM} {path}"
-    terminal.run("new-session", "-d", "-s", "storm", "-x", "120", "-y", "40", command)
+    terminal.start(command)
     terminal.wait_for(lambda screen: "Collect" in screen, "the board")
-    terminal.keys("e")
-    terminal.wait_for(lambda screen: "Capturing" in screen, "the capture input")
+    terminal.start_capturing()
     terminal.type("Window Closed Early @ops")
     terminal.keys("Enter")
     terminal.wait_for(lambda screen: "added 'Window Closed Early'" in screen, "the edit on screen")
@@ -130,11 +137,10 @@ def test_kill_9_at_random_moments_loses_no_edit_the_screen_showed(terminal, tmp_
     for round_number in range(KILL_ROUNDS):
         terminal = Terminal(terminal.tmux, f"{base}-{round_number}")  # a fresh server each round
         command = f"exec env PORTSTORM_AUTOSAVE_SECONDS={chance.choice(['0.2', '3600'])} {PORTSTORM} {path}"
-        terminal.run("new-session", "-d", "-s", "storm", "-x", "120", "-y", "40", command)
+        terminal.start(command)
         pid = int(terminal.run("display-message", "-p", "-t", "storm", "#{pane_pid}"))
         terminal.wait_for(lambda screen: _events_shown(screen) is not None, "the board")
-        terminal.keys("e")
-        terminal.wait_for(lambda screen: "Capturing" in screen, "the capture input")
+        terminal.start_capturing()
         for line in range(chance.randint(1, 4)):
             terminal.type(f"Round {round_number} Line {line} Happened @ctx{line}")
             terminal.keys("Enter")
@@ -164,7 +170,7 @@ def test_a_second_portstorm_on_the_same_file_is_read_only_and_loses_nothing(term
     path = tmp_path / "storm.yaml"
     path.write_text("portstorm: 1\nname: Storm\napp: storm\n")
     first = Terminal(terminal.tmux, terminal.socket)
-    first.run("new-session", "-d", "-s", "storm", "-x", "120", "-y", "40", f"{PORTSTORM} {path}; read wait")
+    first.start(f"{PORTSTORM} {path}; read wait")
     first.wait_for(lambda screen: "Collect" in screen, "the first board")
     second = Terminal(terminal.tmux, terminal.socket)
     second.run("new-session", "-d", "-s", "second", "-x", "120", "-y", "40", f"{PORTSTORM} {path}; read wait")
@@ -180,8 +186,7 @@ def test_a_second_portstorm_on_the_same_file_is_read_only_and_loses_nothing(term
         time.sleep(0.1)
     assert "Already open" in second_screen()
     on_second("Enter")  # the first button: open read-only
-    first.keys("e")
-    first.wait_for(lambda screen: "Capturing" in screen, "the capture input")
+    first.start_capturing()
     first.type("First Writer Happened")
     first.keys("Enter")
     first.wait_for(lambda screen: "added 'First Writer Happened'" in screen, "the first edit")
