@@ -223,6 +223,9 @@ class Board(ScrollView, can_focus=True):
         self.row = max(0, min(len(self.lanes[lane].events) - 1, y // CARD_HEIGHT))
         self.focus()
 
+    def on_resize(self) -> None:
+        self._keep_cursor_in_view()  # also on opening: the first card may be in a lane far to the right
+
     def watch_lane(self) -> None:
         self._cursor_changed()
 
