@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo plan check lint typecheck test validators golden snapshots clean
+.PHONY: demo plan check lint typecheck test validators golden snapshots bench clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ snapshots: $(BIN)/.installed  ## rewrite the app's SVG snapshots after a reviewe
 	$(BIN)/pytest tests/test_snapshots.py --snapshot-update
 	cp "tests/__snapshots__/test_snapshots/test_board[120x40].svg" docs/board.svg
 	cp "tests/__snapshots__/test_snapshots/test_map[120x40].svg" docs/map.svg
+
+bench: $(BIN)/.installed  ## portstorm against the floor of Python, Textual and libyaml (a few minutes)
+	$(BIN)/python -m benchmarks --json benchmark-results.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -17,6 +18,7 @@ import subprocess
 import termios
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 KEYS = {
     "up": b"\x1b[A",
@@ -41,7 +43,9 @@ class Terminal:
         self.timeout = timeout
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+        # COLUMNS and LINES would override the terminal's size in Textual (pytest sets them).
         environment = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+        environment.update(COLUMNS=str(columns), LINES=str(lines))
         environment.pop("TEXTUAL", None)  # no devtools, no debug output
         self.started = time.monotonic()
         self.process = subprocess.Popen(
@@ -57,14 +61,14 @@ class Terminal:
         if self.process.returncode is None:
             self.close()
 
-    def wait_for(self, text: str) -> float:
+    def wait_for(self, text: str | re.Pattern[bytes]) -> float:
         """Read the terminal until `text` arrives; the time it arrived (monotonic seconds)."""
-        wanted = text.encode()
+        wanted = text if isinstance(text, re.Pattern) else re.compile(re.escape(text.encode()))
         deadline = time.monotonic() + self.timeout
-        while wanted not in self.output:
+        while not wanted.search(self.output):
             if not self._read(deadline - time.monotonic()):
                 tail = self.output[-400:].decode(errors="replace")
-                raise FrameTimeout(f"{text!r} never appeared; the terminal last showed {tail!r}")
+                raise FrameTimeout(f"{wanted.pattern!r} never appeared; the terminal last showed {tail!r}")
         return time.monotonic()
 
     def press(self, key: str) -> float:
@@ -82,11 +86,14 @@ class Terminal:
 
     def close(self) -> int:
         """Stop the program; its peak resident memory in bytes."""
+        # The high-water mark of the program itself: the child's rusage would also count
+        # the benchmark's own pages, which the child shares between fork and exec.
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        peak = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) * 1024  # type: ignore[union-attr]
         os.killpg(self.process.pid, signal.SIGKILL)
-        _, _, usage = os.wait4(self.process.pid, 0)
-        self.process.returncode = -signal.SIGKILL
+        self.process.wait()
         os.close(self.master)
-        return usage.ru_maxrss * 1024
+        return peak
 
     def _read(self, timeout: float) -> bool:
         if timeout <= 0:

@@ -53,6 +53,7 @@ def add_event(session: Session, event: Event, after: int | None = None) -> Sessi
     _check_event(session, event)
     position = len(session.events) if after is None else _insertion_point(after, len(session.events))
     events = (*session.events[:position], event, *session.events[position:])
+    _remember_names(events, _names_of(session.events) | {name_key(event.name)})
     return session.model_copy(update={"events": events})
 
 
@@ -108,11 +109,30 @@ def assign(session: Session, indices: Iterable[int], context_id: str | None) -> 
 
 def _check_event(session: Session, event: Event, skip: int | None = None) -> None:
     key = name_key(event.name)
-    for index, other in enumerate(session.events):
-        if index != skip and name_key(other.name) == key:
-            raise EditError(f"there is already an event {other.name!r} (number {index + 1} on the timeline)")
+    if key in _names_of(session.events):
+        for index, other in enumerate(session.events):
+            if index != skip and name_key(other.name) == key:
+                raise EditError(f"there is already an event {other.name!r} (number {index + 1} on the timeline)")
     if event.context is not None:
         _context_position(session, event.context)
+
+
+# The event names of the latest timeline, so that adding one event to 10,000 does not
+# look at every name again: quick capture adds events one after another.
+_names: tuple[tuple[Event, ...], set[str]] = ((), set())
+
+
+def _names_of(events: tuple[Event, ...]) -> set[str]:
+    known_events, names = _names
+    if known_events is not events:
+        names = {name_key(event.name) for event in events}
+        _remember_names(events, names)
+    return names
+
+
+def _remember_names(events: tuple[Event, ...], names: set[str]) -> None:
+    global _names  # noqa: PLW0603 - one cache entry, replaced whole (readers in other threads see old or new)
+    _names = (events, names)
 
 
 def _insertion_point(after: int, count: int) -> int:

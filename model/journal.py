@@ -1,11 +1,13 @@
 """The journal: every edit, flushed to disk before the screen shows it as done.
 
-A small append-only file beside the session (`.<name>.journal`) receives the session's
-canonical text after each edit, framed with its length and a checksum and flushed with
-fsync. A save that catches up with the journal empties it. After a crash (a `kill -9`,
-a power cut), the next open finds the last complete entry and recovers from it; an entry
-cut short by the crash fails its checksum and is ignored, so a half-written entry never
-counts.
+A small append-only file beside the session (`.<name>.journal`) receives, after each
+edit, what changed in the session's canonical text: how many bytes of the previous text
+stay at its head and at its tail, and the bytes between them (the first entry is the
+whole text). Each entry is framed with its length and a checksum and flushed with fsync,
+so an edit costs a few hundred bytes on disk however big the session. A save that
+catches up with the journal empties it. After a crash (a `kill -9`, a power cut), the
+next open replays the complete entries and recovers the last text; an entry cut short
+by the crash fails its checksum and is ignored, so a half-written entry never counts.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import os
 import threading
 from pathlib import Path
 
-_MAGIC = b"PSJ1"
+_MAGIC = b"PSJ2"
+_CHUNK = 4096
 
 
 def journal_path(session_path: Path) -> Path:
@@ -33,10 +36,15 @@ class Journal:
 
     def record(self, data: bytes) -> None:
         """Append one entry and flush it to the disk (raises OSError when it cannot)."""
-        header = b"%s %d %s\n" % (_MAGIC, len(data), hashlib.sha256(data).hexdigest().encode())
         with self._lock:
+            previous = self._last or b""
+            head = _same_head(previous, data)
+            tail = _same_tail(previous[head:], data[head:])
+            middle = data[head : len(data) - tail]
+            digest = hashlib.sha256(middle).hexdigest().encode()
+            header = b"%s %d %d %d %s\n" % (_MAGIC, head, tail, len(middle), digest)
             with open(self.path, "ab") as stream:
-                stream.write(header + data + b"\n")
+                stream.write(header + middle + b"\n")
                 stream.flush()
                 os.fsync(stream.fileno())
             self._last = data
@@ -65,7 +73,7 @@ class Journal:
 
 
 def last_entry(content: bytes) -> bytes | None:
-    """The last entry of journal bytes whose length and checksum are whole."""
+    """The text that the complete entries of journal bytes add up to (None: no complete entry)."""
     found = None
     position = 0
     while position < len(content):
@@ -73,12 +81,41 @@ def last_entry(content: bytes) -> bytes | None:
         if end < 0:
             break
         parts = content[position:end].split(b" ")
-        if len(parts) != 3 or parts[0] != _MAGIC or not parts[1].isdigit():
+        if len(parts) != 5 or parts[0] != _MAGIC or not all(part.isdigit() for part in parts[1:4]):
             break
-        size = int(parts[1])
-        data = content[end + 1 : end + 1 + size]
-        if len(data) != size or hashlib.sha256(data).hexdigest().encode() != parts[2]:
+        head, tail, size = (int(part) for part in parts[1:4])
+        middle = content[end + 1 : end + 1 + size]
+        if len(middle) != size or hashlib.sha256(middle).hexdigest().encode() != parts[4]:
             break  # cut short by a crash: this entry and anything after it never counted
-        found = data
+        previous = found or b""
+        if head + tail > len(previous):
+            break
+        found = previous[:head] + middle + previous[len(previous) - tail :]
         position = end + 1 + size + 1
     return found
+
+
+def _same_head(old: bytes, new: bytes) -> int:
+    """How many leading bytes `old` and `new` share (compared a page at a time, then byte by byte)."""
+    limit = min(len(old), len(new))
+    same = 0
+    while same < limit and old[same : same + _CHUNK] == new[same : same + _CHUNK]:
+        same += _CHUNK
+    while same < limit and old[same] == new[same]:
+        same += 1
+    return min(same, limit)
+
+
+def _same_tail(old: bytes, new: bytes) -> int:
+    """How many trailing bytes `old` and `new` share."""
+    limit = min(len(old), len(new))
+    same = 0
+    old_end, new_end = len(old), len(new)
+    while (
+        same + _CHUNK <= limit
+        and old[old_end - same - _CHUNK : old_end - same] == new[new_end - same - _CHUNK : new_end - same]
+    ):
+        same += _CHUNK
+    while same < limit and old[old_end - same - 1] == new[new_end - same - 1]:
+        same += 1
+    return same

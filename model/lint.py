@@ -9,9 +9,11 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Literal
 
-from model.session import PLATFORM, Session, name_key
+from model.session import PLATFORM, Event, Session, name_key
 
 if TYPE_CHECKING:
     from model.derive import Architecture
@@ -59,6 +61,41 @@ def find_problems(session: Session, architecture: Architecture, cycles: list[lis
     return tuple(problems)
 
 
+def rules_in_order() -> list[Rule]:
+    """The rules in the order their problems are listed: by severity, then id.
+
+    Every rule reports problems under its own id and severity, so listing each rule's
+    problems sorted by subjects, rule after rule, gives `find_problems`'s order.
+    """
+    return sorted(RULES, key=lambda item: (SEVERITY_ORDER[item.severity], item.id))
+
+
+by_subjects = attrgetter("subjects")
+"""The sort key of problems within one rule."""
+
+EVENT_RULES = ("unassigned-event", "event-not-past-tense", "flow-without-fields", "unhandled-event")
+"""The rules that look at one event at a time: at what it says, at whether a policy
+reacts to it, and at the services it flows to. `event_problems` runs them on one event,
+so an incremental derivation re-runs them only for the events an edit touched."""
+
+
+def event_problems(event: Event, handled: bool, readers: tuple[str, ...]) -> tuple[Problem | None, ...]:
+    """What each of EVENT_RULES finds about one event (None: nothing).
+
+    `handled`: some policy reacts to it; `readers`: the services it flows to over the bus.
+    """
+    return (
+        _unassigned_problem(event),
+        _past_tense_problem(event.name),
+        _fieldless_flow_problem(event.name, readers) if readers and not event.fields else None,
+        None if handled else _unhandled_problem(event.name),
+    )
+
+
+def empty_context_problem(context_id: str) -> Problem:
+    return Problem("warning", "empty-context", f"context {context_id!r} has no events", (context_id,))
+
+
 @rule("deploy-cycle", "error", "services that need each other's ports cannot be deployed in any order")
 def _deploy_cycles(session: Session, architecture: Architecture, cycles: list[list[str]]) -> Iterator[Problem]:
     for cycle in cycles:
@@ -76,7 +113,15 @@ def _deploy_cycles(session: Session, architecture: Architecture, cycles: list[li
 def _unassigned(session: Session, architecture: Architecture, cycles: list[list[str]]) -> Iterator[Problem]:
     for event in session.events:
         if event.context is None:
-            yield Problem("warning", "unassigned-event", f"{event.name!r} belongs to no context yet", (event.name,))
+            yield _unassigned_problem_of(event.name)
+
+
+def _unassigned_problem(event: Event) -> Problem | None:
+    return None if event.context is not None else _unassigned_problem_of(event.name)
+
+
+def _unassigned_problem_of(name: str) -> Problem:
+    return Problem("warning", "unassigned-event", f"{name!r} belongs to no context yet", (name,))
 
 
 # Past participles that do not end in -ed; domain events are usually named with one.
@@ -100,31 +145,43 @@ _WORD = re.compile(r"[A-Za-z]+")
 
 def looks_past_tense(name: str) -> bool:
     """A heuristic: does some word of the name read like a past participle?"""
-    words = [word.casefold() for word in _WORD.findall(name)]
-    return any((word.endswith("ed") and len(word) > 3) or word in _IRREGULAR_PAST for word in words)
+    for word in _WORD.findall(name):
+        folded = word.casefold()
+        if (len(folded) > 3 and folded.endswith("ed")) or folded in _IRREGULAR_PAST:
+            return True
+    return False
 
 
 @rule("event-not-past-tense", "warning", "an event name that does not read like a past-tense fact (a heuristic)")
 def _past_tense(session: Session, architecture: Architecture, cycles: list[list[str]]) -> Iterator[Problem]:
     for event in session.events:
-        if _WORD.search(event.name) and not looks_past_tense(event.name):
-            yield Problem(
-                "warning",
-                "event-not-past-tense",
-                f"{event.name!r} does not read like a past-tense fact such as 'Order Placed' "
-                "(a heuristic: ignore it if the name is right)",
-                (event.name,),
-            )
+        problem = _past_tense_problem(event.name)
+        if problem is not None:
+            yield problem
+
+
+def _past_tense_problem(name: str) -> Problem | None:
+    if not _WORD.search(name) or looks_past_tense(name):
+        return None
+    return Problem(
+        "warning",
+        "event-not-past-tense",
+        f"{name!r} does not read like a past-tense fact such as 'Order Placed' "
+        "(a heuristic: ignore it if the name is right)",
+        (name,),
+    )
 
 
 @rule("source-of-existence", "warning", "a resource owned by one service and used by another forces a deploy order")
 def _source_of_existence(session: Session, architecture: Architecture, cycles: list[list[str]]) -> Iterator[Problem]:
+    requirers: dict[str, list[str]] = defaultdict(list)
+    for service in architecture.services:
+        for port in service.requires:
+            requirers[port.port].append(service.id)
     for resource in session.infrastructure:
         if resource.owner == PLATFORM:
             continue
-        users = sorted(
-            service.id for service in architecture.services for port in service.requires if port.port == resource.id
-        )
+        users = sorted(requirers.get(resource.id, ()))
         if users:
             yield Problem(
                 "warning",
@@ -141,33 +198,43 @@ def _empty_contexts(session: Session, architecture: Architecture, cycles: list[l
     used = {event.context for event in session.events}
     for context in session.contexts:
         if context.id not in used:
-            yield Problem("warning", "empty-context", f"context {context.id!r} has no events", (context.id,))
+            yield empty_context_problem(context.id)
 
 
 @rule("flow-without-fields", "warning", "an event that crosses the bus with no fields: it has no contract")
 def _flows_without_fields(session: Session, architecture: Architecture, cycles: list[list[str]]) -> Iterator[Problem]:
-    by_key = {name_key(event.name): event for event in session.events}
+    # A flow names the last event with its key, which is also the last event with its very name.
+    by_name = {event.name: event for event in session.events}
     consumers: dict[str, list[str]] = defaultdict(list)
     for flow in architecture.flows:
         consumers[flow.event].append(flow.consumer)
     for event_name, readers in consumers.items():
-        if not by_key[name_key(event_name)].fields:
-            yield Problem(
-                "warning",
-                "flow-without-fields",
-                f"{event_name!r} crosses the bus to {', '.join(readers)} but has no fields: "
-                "its payload is not a contract yet",
-                (event_name,),
-            )
+        if not by_name[event_name].fields:
+            yield _fieldless_flow_problem(event_name, tuple(readers))
+
+
+def _fieldless_flow_problem(name: str, readers: tuple[str, ...]) -> Problem:
+    return Problem(
+        "warning",
+        "flow-without-fields",
+        f"{name!r} crosses the bus to {', '.join(readers)} but has no fields: its payload is not a contract yet",
+        (name,),
+    )
 
 
 @rule("open-hotspot", "warning", "a question the room raised and has not resolved")
 def _open_hotspots(session: Session, architecture: Architecture, cycles: list[list[str]]) -> Iterator[Problem]:
     for hotspot in session.hotspots:
         if not hotspot.resolved:
-            about = f" (about {hotspot.about!r})" if hotspot.about else ""
-            subjects = (hotspot.about, hotspot.text) if hotspot.about else (hotspot.text,)
-            yield Problem("warning", "open-hotspot", f"open hotspot: {hotspot.text}{about}", subjects)
+            yield _hotspot_problem(hotspot.text, hotspot.about)
+
+
+@lru_cache(maxsize=1 << 11)  # every derivation lists them all, and they rarely change
+def _hotspot_problem(text: str, about: str | None) -> Problem:
+    subjects = (about, text) if about else (text,)
+    return Problem(
+        "warning", "open-hotspot", f"open hotspot: {text}" + (f" (about {about!r})" if about else ""), subjects
+    )
 
 
 @rule("unhandled-event", "info", "an event no policy reacts to")
@@ -175,7 +242,11 @@ def _unhandled(session: Session, architecture: Architecture, cycles: list[list[s
     handled = {name_key(policy.when) for policy in session.policies}
     for event in session.events:
         if name_key(event.name) not in handled:
-            yield Problem("info", "unhandled-event", f"nobody reacts to {event.name!r}", (event.name,))
+            yield _unhandled_problem(event.name)
+
+
+def _unhandled_problem(name: str) -> Problem:
+    return Problem("info", "unhandled-event", f"nobody reacts to {name!r}", (name,))
 
 
 @rule("unused-resource", "info", "shared infrastructure no service uses")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from model.session import ResourceKind
 
 ATTRIBUTES: dict[ResourceKind, tuple[str, ...]] = {
@@ -26,4 +28,9 @@ def parameter_name(app: str, resource_id: str, attribute: str, stage: str = STAG
 
 def parameter_names(app: str, resource_id: str, kind: ResourceKind, stage: str = STAGE_PLACEHOLDER) -> tuple[str, ...]:
     """Every parameter of one port, in attribute order."""
+    return _parameter_names(app, resource_id, kind, stage)
+
+
+@lru_cache(maxsize=1 << 12)  # every derivation names the ports of every service
+def _parameter_names(app: str, resource_id: str, kind: ResourceKind, stage: str) -> tuple[str, ...]:
     return tuple(parameter_name(app, resource_id, attribute, stage) for attribute in ATTRIBUTES[kind])

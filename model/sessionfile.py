@@ -123,6 +123,11 @@ def parse_session(data: bytes, file: str = "<session>") -> Session:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the parse allocates many small objects and no cycles
     try:
+        session = _plain_session(text)
+        if session is not None:
+            return session
+        # Something needs the strict loader's care, or is wrong: the node tree knows where
+        # every value is, so it can say what is wrong and where.
         root = _compose(text, file)
         raw, root = _Converter(file).convert_root(root)
         _check_version(raw, root, file)
@@ -276,6 +281,99 @@ def _size(node: yaml.Node) -> int:
         elif isinstance(current, yaml.MappingNode):
             stack.extend(value for _, value in current.value)
     return total
+
+
+def _plain_session(text: str) -> Session | None:
+    """The session in `text` when nothing in it needs the strict loader's care, else None.
+
+    Most files are plain: no anchors, aliases or tags, no duplicate keys, nothing wrong.
+    Their data is built straight from the parser's events, without the node tree, which
+    takes several times the memory of the session itself (two marks per value). Anything
+    else, and every file with an error, is left to the strict loader, so its diagnostics
+    are the strict loader's.
+    """
+    loader = _Loader(text)
+    try:
+        raw = _PlainData(loader).document()
+    except (_NotPlain, yaml.YAMLError, ValueError, KeyError, IndexError):
+        return None
+    finally:
+        loader.dispose()
+    if "portstorm" not in raw or raw["portstorm"] != FORMAT_VERSION:  # as `_check_version` lets through
+        return None
+    try:
+        session = Session.model_validate(raw)
+    except ValidationError:
+        return None
+    if next(_unknown_keys(session), None) is not None or next(reference_errors(session), None) is not None:
+        return None
+    return session
+
+
+class _NotPlain(Exception):
+    """Something the strict loader should look at."""
+
+
+class _PlainData:
+    """Builds plain data from parser events as `_Converter` does from nodes, for plain files only."""
+
+    _scalar_constructor = _Converter._scalar_constructor
+    _plain_kinds = frozenset(_TAG + kind for kind in _SCALAR_TAGS)
+    _text_kinds = frozenset((_TAG + "str", _TAG + "timestamp"))  # dates stay the text that was typed
+
+    def __init__(self, loader: Any) -> None:
+        self.next_event = loader.get_event
+        self.resolve = loader.resolve
+
+    def document(self) -> dict[str, Any]:
+        if not isinstance(self.next_event(), yaml.StreamStartEvent):
+            raise _NotPlain
+        if not isinstance(self.next_event(), yaml.DocumentStartEvent):
+            raise _NotPlain
+        root = self.next_event()
+        if not isinstance(root, yaml.MappingStartEvent):
+            raise _NotPlain
+        data = self.value(root, 0)
+        if not isinstance(self.next_event(), yaml.DocumentEndEvent):
+            raise _NotPlain
+        if not isinstance(self.next_event(), yaml.StreamEndEvent):
+            raise _NotPlain  # another document
+        return data  # type: ignore[no-any-return]  # a mapping, from the root's event
+
+    def value(self, event: Any, depth: int) -> Any:
+        kind = type(event)
+        if kind not in (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            raise _NotPlain  # an alias
+        if event.anchor is not None or event.tag is not None:
+            raise _NotPlain
+        if kind is yaml.ScalarEvent:
+            return self.scalar(event)
+        if depth >= MAX_DEPTH:
+            raise _NotPlain
+        if kind is yaml.SequenceStartEvent:
+            items = []
+            while type(event := self.next_event()) is not yaml.SequenceEndEvent:
+                items.append(self.value(event, depth + 1))
+            return items
+        result: dict[str, Any] = {}
+        while type(event := self.next_event()) is not yaml.MappingEndEvent:
+            if type(event) is not yaml.ScalarEvent or event.anchor is not None or event.tag is not None:
+                raise _NotPlain
+            if self.resolve(yaml.ScalarNode, event.value, event.implicit) not in self._plain_kinds:
+                raise _NotPlain  # merge keys among them
+            if event.value in result:
+                raise _NotPlain  # a duplicate key
+            result[event.value] = self.value(self.next_event(), depth + 1)
+        return result
+
+    def scalar(self, event: Any) -> Any:
+        tag = self.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag in self._text_kinds:
+            return event.value
+        if tag not in self._plain_kinds:
+            raise _NotPlain
+        constructor = self._scalar_constructor
+        return constructor.yaml_constructors[tag](constructor, yaml.ScalarNode(tag, event.value))
 
 
 def _check_version(raw: dict[str, Any], root: yaml.MappingNode, file: str) -> None:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from model.derive import derive
-from model.sessionfile import load_session
+from model.sessionfile import load_session, save_session
 from tests.conftest import SAMPLES
 from tui import workshop
 from tui.app import PortstormApp
-from tui.board import Board
+from tui.board import LANE_WIDTH, Board, search_text
 from tui.dialogs import ChoiceDialog, FormDialog, PickDialog, TextDialog
 from tui.store import SessionStore
 from tui.workshop import WorkshopScreen
@@ -619,3 +619,59 @@ async def test_a_pasted_list_becomes_one_event_per_line(empty) -> None:
         saved = load_session(empty)
         assert [event.name for event in saved.events] == ["Cart Created", "Order Placed"]
         assert [(policy.when, policy.context) for policy in saved.policies] == [("Order Placed", "carts")]
+
+
+async def test_the_filter_shows_only_matching_cards_and_keeps_the_cursor_on_them(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        board = screen_of(app).query_one(Board)
+        everything = sum(len(lane.events) for lane in board.lanes)
+        await pilot.press("slash")
+        await type_text(pilot, "payment")
+        await pilot.pause()
+        session = screen_of(app).session
+        shown = [session.events[index] for lane in board.lanes for index in lane.events]
+        assert shown
+        assert len(shown) < everything
+        assert all("payment" in search_text(event) for event in shown)
+        assert all(lane.events for lane in board.lanes)  # lanes without a match step aside
+        assert board.selected_event is not None
+        assert "payment" in search_text(session.events[board.selected_event])
+        assert f"{len(shown)} of {everything} cards" in str(board.border_title)
+        await pilot.press("enter")  # keeps the filter and goes back to the board
+        assert app.focused is board
+        assert board.filter == "payment"
+        await capture(pilot, "Payment Refunded")  # a new card that matches shows at once
+        session = screen_of(app).session
+        assert "Payment Refunded" in [session.events[index].name for lane in board.lanes for index in lane.events]
+        await pilot.press("slash", "ctrl+u")  # deleting the "/" deletes the filter: every card again
+        await pilot.pause()
+        assert board.filter == ""
+        assert sum(len(lane.events) for lane in board.lanes) == everything + 1
+        await pilot.press("slash", "p", "enter", "slash", "ctrl+u", "slash", "enter")  # "/" alone clears it too
+        assert board.filter == ""
+        assert not board.border_title
+        assert not [event for event in load_session(shop).events if event.name.startswith("/")]  # never an event
+
+
+async def test_a_big_board_opens_on_its_first_card_and_says_what_is_in_view(tmp_path) -> None:
+    from benchmarks.generate import synthetic_session
+
+    path = tmp_path / "big.yaml"
+    save_session(synthetic_session(2_000, 60), path)
+    app = app_for(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        board = screen_of(app).query_one(Board)
+        assert board.selected_event == 0
+        assert board.lane > 5
+        first_shown = int(board.scroll_x) // LANE_WIDTH
+        assert first_shown <= board.lane < first_shown + board.size.width // LANE_WIDTH
+        assert f"lanes {first_shown + 1}–" in str(board.border_subtitle)
+        assert f"of {len(board.lanes)} · rows 1–" in str(board.border_subtitle)
+        await pilot.press("end")  # the last card of a long lane: the view follows, the border says so
+        last_row = len(board.lanes[board.lane].events)
+        rows = max(len(lane.events) for lane in board.lanes)
+        assert board.row == last_row - 1
+        assert board.scroll_y > 0
+        assert str(board.border_subtitle).endswith(f"–{last_row} of {rows}")

@@ -81,9 +81,13 @@ def test_parse_capture_raises_nothing_but_capture_errors(text: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.text(st.characters(exclude_characters="@->:"), min_size=1), min_size=1).map(" ".join),
+    # Lone surrogates cannot be saved at all: parse_capture refuses them (tested above).
+    st.lists(st.text(st.characters(exclude_characters="@->:", exclude_categories=["Cs"]), min_size=1), min_size=1).map(
+        " ".join
+    ),
     st.none() | slugs,
-    st.none() | st.tuples(slugs, st.text(st.characters(exclude_characters="@->"), min_size=1)),
+    st.none()
+    | st.tuples(slugs, st.text(st.characters(exclude_characters="@->", exclude_categories=["Cs"]), min_size=1)),
     st.sampled_from(["", " ", "  ", "\t"]),
 )
 def test_written_captures_read_back(name: str, context: str | None, reaction: tuple[str, str] | None, gap: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from model.journal import Journal, journal_path, last_entry
 from tests.conftest import SAMPLES
 from tui.store import SessionStore
@@ -25,6 +27,23 @@ def test_an_entry_cut_short_by_a_crash_is_ignored(tmp_path) -> None:
     assert last_entry(content.replace(b"torn", b"TORN")) == b"complete"  # checksum mismatch
     assert last_entry(b"") is None
     assert last_entry(b"garbage\n") is None
+
+
+def test_entries_hold_only_what_changed_and_replay_to_every_version(tmp_path) -> None:
+    rng = random.Random(6)
+    journal = Journal(tmp_path / "shop.yaml")
+    text = bytes(rng.choice(b"ab\n") for _ in range(30_000))  # few letters: long runs that look alike
+    journal.record(text)
+    size = journal.path.stat().st_size
+    for _ in range(200):
+        start = rng.randrange(len(text) + 1)
+        end = min(len(text), start + rng.randrange(10_000))
+        new = bytes(rng.choice(b"ab\n") for _ in range(rng.randrange(10_000)))
+        text = text[:start] + new + text[end:]
+        journal.record(text)
+        assert journal.latest() == text
+        grew, size = journal.path.stat().st_size - size, journal.path.stat().st_size
+        assert grew <= len(new) + (end - start) + 120  # the changed bytes and a header, never the whole text
 
 
 def test_a_save_empties_the_journal_only_when_it_caught_up(tmp_path) -> None:

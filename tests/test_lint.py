@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from model.derive import derive
-from model.lint import RULES, looks_past_tense
-from tests.conftest import session_from
+from model.derive import derive, derive_fresh
+from model.lint import EVENT_RULES, RULES, SEVERITY_ORDER, event_problems, looks_past_tense, rules_in_order
+from model.session import Event, Session
+from model.sessionfile import load_session
+from tests.conftest import SAMPLES, hostile_session, session_from
 
 CLEAN = """\
 portstorm: 1
@@ -127,3 +129,35 @@ def test_rule_ids_are_unique_and_documented() -> None:
 )
 def test_past_tense_heuristic(name: str, expected: bool) -> None:
     assert looks_past_tense(name) is expected
+
+
+def test_each_rule_reports_under_its_own_id_and_severity() -> None:
+    # `derive` lists each rule's problems rule after rule (see `rules_in_order`), which is
+    # `find_problems`'s order only if every problem carries its rule's id and severity.
+    severity = {rule.id: rule.severity for rule in RULES}
+    text = CLEAN.replace("  fields: {orderId: string}\n", "").replace(
+        "- name: Payment Taken\n  context: payments\n", "- name: Payment Taken\n"
+    )
+    sessions = [session_from(text), hostile_session(), *(load_session(path) for path in SAMPLES.glob("*.yaml"))]
+    found = [problem for session in sessions for problem in derive_fresh(session).problems]
+    assert {problem.rule for problem in found} >= {"unassigned-event", "flow-without-fields", "empty-context"}
+    assert all(problem.severity == severity[problem.rule] for problem in found)
+    assert [rule.id for rule in rules_in_order()] == sorted(
+        severity, key=lambda rule_id: (SEVERITY_ORDER[severity[rule_id]], rule_id)
+    )
+
+
+@pytest.mark.parametrize("name", ["Order Placed", "Place Order", "", "!!", "Ünïcode ﬁxed", "Kept"])
+def test_event_problems_are_what_the_event_rules_find(name: str) -> None:
+    event = Event(name=name or "?", context=None, fields=None)
+    found = dict(zip(EVENT_RULES, event_problems(event, handled=False, readers=("billing",)), strict=True))
+    session = Session(name="One", app="one", events=(event,))
+    architecture = derive_fresh(session)
+    by_rule = {
+        rule.id: next(iter(rule.check(session, architecture, [])), None) for rule in RULES if rule.id in EVENT_RULES
+    }
+    assert found["unassigned-event"] == by_rule["unassigned-event"]
+    assert found["event-not-past-tense"] == by_rule["event-not-past-tense"]
+    assert found["unhandled-event"] == by_rule["unhandled-event"]
+    assert found["flow-without-fields"] is not None  # it flows to billing and has no fields
+    assert event_problems(event, handled=True, readers=())[EVENT_RULES.index("unhandled-event")] is None

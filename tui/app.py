@@ -8,20 +8,30 @@ user insists.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 from typing import Any
 
-from pydantic import ValidationError
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from model.session import Session
-from model.sessionfile import dump_session, write_atomic
 from tui.commands import WorkshopCommands
-from tui.dialogs import ChoiceDialog, Field, FormDialog, Invalid
-from tui.store import SessionStore
+from tui.store import LockHolder, SessionStore
 from tui.workshop import WorkshopScreen
+
+
+def _collect_garbage_again() -> None:
+    """After the first frame: turn the collector back on if `portstorm FILE` turned it off to start faster.
+
+    What start-up built (modules, widgets, the session) lives as long as the app, so it is
+    frozen: later collections skip it instead of walking all of it while the room types.
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 class PortstormApp(App[None]):
@@ -35,7 +45,17 @@ class PortstormApp(App[None]):
     def __init__(self, store: SessionStore, session: Session | None, *, insist: bool = False) -> None:
         super().__init__()
         self.store, self.session, self.insist = store, session, insist
+        self.holder: LockHolder | None = None
         self._previous_handlers: dict[int, Any] = {}
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The workshop itself when the file is free, so no blank screen is built, drawn and covered first."""
+        if self.session is not None:
+            self.holder = None if self.insist else self.store.lock_holder()
+            if self.holder is None:
+                self.store.take_lock()
+                return WorkshopScreen(self.store, self.session)
+        return super().get_default_screen()
 
     def on_mount(self) -> None:
         # A closed terminal window (SIGHUP) or a polite kill (SIGTERM) must not lose the
@@ -43,13 +63,14 @@ class PortstormApp(App[None]):
         self._previous_handlers = {
             number: signal.signal(number, self._save_and_leave) for number in (signal.SIGHUP, signal.SIGTERM)
         }
+        self.call_after_refresh(_collect_garbage_again)
         if self.session is None:
             self.ask_for_new_session()
             return
-        holder = None if self.insist else self.store.lock_holder()
+        holder = self.holder
         if holder is None:
-            self.open_workshop(read_only=False)
-            return
+            return  # the workshop is the default screen
+        from tui.dialogs import ChoiceDialog  # only when another portstorm has the file
 
         def decide(choice: str | None) -> None:
             if choice in (None, "quit"):
@@ -71,7 +92,11 @@ class PortstormApp(App[None]):
         self.push_screen(WorkshopScreen(self.store, self.session, read_only=read_only))
 
     def ask_for_new_session(self) -> None:
+        from pydantic import ValidationError
+
+        from model.sessionfile import dump_session, write_atomic
         from tui.cli import app_slug_from, title_from_stem
+        from tui.dialogs import Field, FormDialog, Invalid
 
         name = title_from_stem(self.store.path.stem)
         fields = [
@@ -107,6 +132,7 @@ class PortstormApp(App[None]):
         """Quit, but never with unsaved edits: they are saved first, or the user is told."""
         workshop = next((screen for screen in self.screen_stack if isinstance(screen, WorkshopScreen)), None)
         if workshop is not None and workshop.dirty and not workshop.save_now():
+            from tui.dialogs import ChoiceDialog
 
             def decide(choice: str | None) -> None:
                 if choice == "quit":

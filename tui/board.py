@@ -7,6 +7,7 @@ lane, cards follow the timeline from top to bottom and show their timeline numbe
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -20,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from model.session import Session, name_key
+from model.session import Event, Session, name_key
 
 LANE_WIDTH = 30
 CARD_WIDTH = 27
@@ -44,6 +45,8 @@ EMPTY = Style(color="#888888", italic=True)
 
 def visible_text(text: str) -> str:
     """User text on one line: line breaks and control characters shown, never acted on."""
+    if text.isprintable():  # nearly always: no need to look at each character
+        return text
     return "".join(
         "⏎" if char == "\n" else "·" if ord(char) < 32 or 0x7F <= ord(char) < 0xA0 else char for char in text
     )
@@ -67,16 +70,38 @@ class Lane:
     events: tuple[int, ...]
 
 
-def lanes_of(session: Session) -> list[Lane]:
-    """Unsorted first (where a storm begins), then the contexts in session order."""
+def lanes_of(session: Session, shown: list[int] | None = None) -> list[Lane]:
+    """Unsorted first (where a storm begins), then the contexts in session order.
+
+    With `shown` (the events a filter kept), only those cards, and only the lanes holding one.
+    """
     members: dict[str | None, list[int]] = {None: []}
     for context in session.contexts:
         members[context.id] = []
-    for index, event in enumerate(session.events):
-        members[event.context].append(index)
+    events = session.events
+    for index in range(len(events)) if shown is None else shown:
+        members[events[index].context].append(index)
     lanes = [Lane(None, "Unsorted", tuple(members[None]))]
     lanes += [Lane(context.id, context.title, tuple(members[context.id])) for context in session.contexts]
+    if shown is not None:
+        lanes = [lane for lane in lanes if lane.events] or lanes[:1]
     return lanes
+
+
+def search_text(event: Event) -> str:
+    """What a filter looks in: the card's name, command, actor, aggregate and context."""
+    words = (event.name, event.command, event.actor, event.aggregate, event.context)
+    return " ".join(word for word in words if word).casefold()
+
+
+def _position_of(session: Session, name: str, near: int) -> int | None:
+    """Where the event called `name` is now: an edit moves a card by a few places at most."""
+    key = name_key(name)
+    events = session.events
+    for index in sorted(range(max(0, near - 2), min(len(events), near + 3)), key=lambda index: abs(index - near)):
+        if name_key(events[index].name) == key:
+            return index
+    return next((index for index, event in enumerate(events) if name_key(event.name) == key), None)
 
 
 class Board(ScrollView, can_focus=True):
@@ -112,8 +137,8 @@ class Board(ScrollView, can_focus=True):
             self.event_index, self.dx, self.dy = event_index, dx, dy
             super().__init__()
 
-    lane = reactive(0, always_update=True, init=False)
-    row = reactive(0, always_update=True, init=False)
+    lane = reactive(0, always_update=True, init=False, repaint=False)  # _cursor_changed repaints
+    row = reactive(0, always_update=True, init=False, repaint=False)
 
     def __init__(self, session: Session, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
@@ -121,7 +146,13 @@ class Board(ScrollView, can_focus=True):
         self.lanes = lanes_of(session)
         self.hotspots: dict[str, int] = {}
         self.marked: set[str] = set()
-        self._cards: dict[int, tuple[Strip, Strip, Strip]] = {}
+        self._cards: dict[int, tuple[list[Segment], ...]] = {}
+        self._background = Style()  # the theme's style the cached cards were drawn on
+        self.filter = ""  # casefolded words a card must contain to be shown
+        self._shown: int | None = None  # how many cards the filter kept
+        self._search_texts: dict[int, tuple[Event, str]] = {}  # by event identity: events are immutable
+        self._cursor_card: int | None = None  # the card drawn with the cursor, and its row
+        self._cursor_row = 0
         self._update_size()
         if session.events:  # start on the first card, wherever it is
             self.select_event(0)
@@ -130,28 +161,53 @@ class Board(ScrollView, can_focus=True):
 
     def show(self, session: Session, select: int | None = None) -> None:
         """Show a new version of the session, keeping the selection on the same card."""
-        keep = select if select is not None else self.selected_event
-        keep_name = name_key(self.session.events[keep].name) if keep is not None and select is None else None
+        keep = select
+        if keep is None and self.selected_event is not None:
+            keep = _position_of(session, self.session.events[self.selected_event].name, self.selected_event)
         self.session = session
-        self.lanes = lanes_of(session)
+        self.lanes = lanes_of(session, self._matching())
         self.hotspots = {}
         for hotspot in session.hotspots:
             if hotspot.about and not hotspot.resolved:
                 self.hotspots[name_key(hotspot.about)] = self.hotspots.get(name_key(hotspot.about), 0) + 1
-        keys = {name_key(event.name) for event in session.events}
-        self.marked &= keys
+        if self.marked:
+            self.marked &= {name_key(event.name) for event in session.events}
         self._cards.clear()
         self._update_size()
-        if keep_name is not None:
-            found = next(
-                (index for index, event in enumerate(session.events) if name_key(event.name) == keep_name), None
-            )
-            keep = found
+        self._say_where()
         if keep is not None and keep < len(session.events):
             self.select_event(keep)
         else:
             self._clamp()
         self.refresh()
+
+    def set_filter(self, text: str) -> int | None:
+        """Show only the cards whose words contain `text` (empty: every card); how many match."""
+        needle = " ".join(text.split()).casefold()
+        if needle == self.filter:
+            return self._shown
+        self.filter = needle
+        self.show(self.session)
+        total = len(self.session.events)
+        self.border_title = f"filter “{visible_text(text.strip())}”: {self._shown} of {total} cards" if needle else ""
+        return self._shown
+
+    def _matching(self) -> list[int] | None:
+        """The events the filter keeps, in timeline order (None: no filter)."""
+        if not self.filter:
+            self._shown = None
+            return None
+        previous, texts, found = self._search_texts, {}, []
+        for index, event in enumerate(self.session.events):
+            cached = previous.get(id(event))
+            if cached is None or cached[0] is not event:
+                cached = (event, search_text(event))
+            texts[id(event)] = cached
+            if self.filter in cached[1]:
+                found.append(index)
+        self._search_texts = texts
+        self._shown = len(found)
+        return found
 
     @property
     def selected_event(self) -> int | None:
@@ -173,10 +229,14 @@ class Board(ScrollView, can_focus=True):
         return [self.selected_event] if self.selected_event is not None else []
 
     def select_event(self, event_index: int) -> None:
+        """Put the cursor on a card (or, when a filter hides it, on the nearest shown card of its lane)."""
+        context = self.session.events[event_index].context
         for lane_number, lane in enumerate(self.lanes):
-            if event_index in lane.events:
-                self.lane, self.row = lane_number, lane.events.index(event_index)
+            if lane.context == context:
+                row = min(bisect_left(lane.events, event_index), len(lane.events) - 1)
+                self.lane, self.row = lane_number, max(0, row)
                 return
+        self._clamp()
 
     def select_lane(self, context: str | None) -> None:
         for lane_number, lane in enumerate(self.lanes):
@@ -223,8 +283,16 @@ class Board(ScrollView, can_focus=True):
         self.row = max(0, min(len(self.lanes[lane].events) - 1, y // CARD_HEIGHT))
         self.focus()
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Textual's hook as the size is set, before the first paint (the Resize event comes
+        # after it): on opening, the first card may be in a lane far to the right.
+        resized = super()._size_updated(size, virtual_size, container_size, layout)
+        if resized:
+            self._keep_cursor_in_view()
+        return resized
+
     def on_resize(self) -> None:
-        self._keep_cursor_in_view()  # also on opening: the first card may be in a lane far to the right
+        self._say_where()
 
     def watch_lane(self) -> None:
         self._cursor_changed()
@@ -233,10 +301,21 @@ class Board(ScrollView, can_focus=True):
         self._cursor_changed()
 
     def _cursor_changed(self) -> None:
-        self._cards.clear()  # the old and the new cursor card look different
+        # Only the old and the new cursor card look different: redraw just their lines
+        # unless the view had to scroll.
+        before_card, before = self._cursor_card, self._cursor_row
+        self._cursor_card, self._cursor_row = self.selected_event, self.row
+        for card in (before_card, self._cursor_card):
+            if card is not None:
+                self._cards.pop(card, None)
         if self.is_mounted:
+            scrolled = self.scroll_offset
             self._keep_cursor_in_view()
-            self.refresh()
+            if self.scroll_offset != scrolled:
+                self.refresh()
+            else:
+                for row in {before, self.row}:
+                    self.refresh_lines(HEADER_HEIGHT + row * CARD_HEIGHT, CARD_HEIGHT)
         self.post_message(self.CursorMoved(self.selected_event))
 
     def _keep_cursor_in_view(self) -> None:
@@ -271,46 +350,81 @@ class Board(ScrollView, can_focus=True):
         rows = max((len(lane.events) for lane in self.lanes), default=0)
         self.virtual_size = Size(len(self.lanes) * LANE_WIDTH, rows * CARD_HEIGHT + HEADER_HEIGHT)
 
+    def watch_scroll_x(self, old: float, new: float) -> None:
+        super().watch_scroll_x(old, new)
+        self._say_where()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._say_where()
+
+    def _say_where(self) -> None:
+        """Which lanes and rows are in view, in the border: the board has no scrollbars."""
+        region = self.scrollable_content_region
+        rows_shown = max(1, (region.height - HEADER_HEIGHT) // CARD_HEIGHT)
+        first_lane = int(self.scroll_x) // LANE_WIDTH
+        last_lane = min(len(self.lanes), -(-(int(self.scroll_x) + region.width) // LANE_WIDTH))  # a cut lane counts
+        first_row = int(self.scroll_y) // CARD_HEIGHT
+        rows = max((len(lane.events) for lane in self.lanes), default=0)
+        where = f"lanes {first_lane + 1}–{max(first_lane + 1, last_lane)} of {len(self.lanes)}"
+        if rows > rows_shown:
+            where += f" · rows {first_row + 1}–{min(rows, first_row + rows_shown)} of {rows}"
+        self.border_subtitle = where
+
     def render_line(self, y: int) -> Strip:
+        # One Strip per line, built from cached segment lists: a scroll through 10,000
+        # cards redraws every line, so each one must cost next to nothing.
+        background = self.rich_style  # the theme's, under everything the notes do not colour
+        if background != self._background:
+            self._cards.clear()
+            self._background = background
         scroll_x, scroll_y = int(self.scroll_x), int(self.scroll_y)
         width = self.size.width
         first = scroll_x // LANE_WIDTH
         last = min(len(self.lanes), (scroll_x + width) // LANE_WIDTH + 1)
-        if y < HEADER_HEIGHT:
-            strips = [self._header(lane, y) for lane in self.lanes[first:last]]
-        else:
-            content_y = y - HEADER_HEIGHT + scroll_y
-            row, line = divmod(content_y, CARD_HEIGHT)
-            strips = [self._card_line(number, row, line) for number in range(first, last)]
+        segments: list[Segment] = []
         if not self.session.events and y == HEADER_HEIGHT + 1:
             hint = "  No events yet: press e and type what happened, e.g. Order Placed"
-            strips = [Strip([Segment(hint, EMPTY)])]
-            first = scroll_x // LANE_WIDTH
-        joined = Strip.join(strips) if strips else Strip.blank(0)
-        offset = scroll_x - first * LANE_WIDTH
-        # The theme's background under everything the notes do not colour (light or dark).
-        return joined.crop(offset, offset + width).extend_cell_length(width).apply_style(self.rich_style)
+            segments.append(Segment(hint, background + EMPTY))
+            cells, offset = cell_len(hint), 0
+        else:
+            if y < HEADER_HEIGHT:
+                for lane in self.lanes[first:last]:
+                    segments += self._header(lane, y)
+            else:
+                row, line = divmod(y - HEADER_HEIGHT + scroll_y, CARD_HEIGHT)
+                for number in range(first, last):
+                    segments += self._card_line(number, row, line)
+            cells, offset = (last - first) * LANE_WIDTH, scroll_x - first * LANE_WIDTH
+        strip = Strip(segments, cells)
+        if offset or cells > width:
+            strip = strip.crop(offset, offset + width)
+        return strip.extend_cell_length(width, background)
 
-    def _header(self, lane: Lane, y: int) -> Strip:
+    def _header(self, lane: Lane, y: int) -> list[Segment]:
         if y == 0:
-            title = visible_text(lane.title)
-            return Strip([Segment(" " + fit(title, LANE_WIDTH - 1), HEADER)])
-        if y == 1:
+            text, style = " " + fit(visible_text(lane.title), LANE_WIDTH - 1), HEADER
+        elif y == 1:
             count = len(lane.events)
             detail = f"{lane.context or 'no context yet'} · {count} event{'s' if count != 1 else ''}"
-            return Strip([Segment(" " + fit(detail, LANE_WIDTH - 1), HEADER_RULE)])
-        return Strip([Segment(" " + "─" * CARD_WIDTH + "  ", HEADER_RULE)])
+            text, style = " " + fit(detail, LANE_WIDTH - 1), HEADER_RULE
+        else:
+            text, style = " " + "─" * CARD_WIDTH + "  ", HEADER_RULE
+        return [Segment(text, self._background + style)]
 
-    def _card_line(self, lane_number: int, row: int, line: int) -> Strip:
+    def _card_line(self, lane_number: int, row: int, line: int) -> list[Segment]:
         lane = self.lanes[lane_number]
         if row >= len(lane.events) or line == CARD_HEIGHT - 1:
-            return Strip.blank(LANE_WIDTH)
+            return [Segment(" " * LANE_WIDTH, self._background)]
         index = lane.events[row]
         if index not in self._cards:
+            if len(self._cards) > 2_000:  # scrolling through a huge board must not keep every card drawn
+                self._cards.clear()
             self._cards[index] = self._card(index, lane_number == self.lane and row == self.row)
         return self._cards[index][line]
 
-    def _card(self, index: int, selected: bool) -> tuple[Strip, Strip, Strip]:
+    def _card(self, index: int, selected: bool) -> tuple[list[Segment], ...]:
+        """The three lines of a note, each exactly LANE_WIDTH cells."""
         event = self.session.events[index]
         body = EVENT_SELECTED if selected else EVENT
         bar = CURSOR_BAR if selected else PIVOTAL_BAR if event.pivotal else PLAIN_BAR
@@ -320,30 +434,33 @@ class Board(ScrollView, can_focus=True):
         number = f"{index + 1} "
         name_width = CARD_WIDTH - 1 - len(number) - len(mark)
         title = [
-            Segment(" "),
-            Segment(bar_char, bar),
-            Segment(number, NUMBER if not selected else body),
-            Segment(fit(visible_text(event.name), name_width), body + Style(bold=True)),
-            Segment(mark, body),
-            Segment("  "),
+            (" ", None),
+            (bar_char, bar),
+            (number, NUMBER if not selected else body),
+            (fit(visible_text(event.name), name_width), body + Style(bold=True)),
+            (mark, body),
+            ("  ", None),
         ]
         command = self._chip_line(body, [(event.command, COMMAND, "▸ ")])
         hotspots = self.hotspots.get(key, 0)
         extras = [(event.actor, ACTOR, "☺ "), (f"{hotspots}" if hotspots else None, HOTSPOT, "⚠ ")]
         if event.pivotal:
             extras.insert(0, ("pivotal", PIVOTAL_BAR, "◆ "))
-        return Strip(title), command, self._chip_line(body, extras)
+        background = self._background
+        return tuple(
+            [Segment(text, background + style if style else background) for text, style in line if text]
+            for line in (title, command, self._chip_line(body, extras))
+        )
 
-    def _chip_line(self, body: Style, chips: list[tuple[str | None, Style, str]]) -> Strip:
+    def _chip_line(self, body: Style, chips: list[tuple[str | None, Style, str]]) -> list[tuple[str, Style | None]]:
         """A line of the note holding coloured tags (command, actor, hotspots)."""
-        segments = [Segment(" "), Segment(" ", body)]
+        parts: list[tuple[str, Style | None]] = [(" ", None), (" ", body)]
         room = CARD_WIDTH - 1
         for text, style, icon in chips:
             if not text or room <= 3:
                 continue
             label = fit(icon + visible_text(text), min(room - 1, cell_len(icon + visible_text(text))))
-            segments += [Segment(label, style), Segment(" ", body)]
+            parts += [(label, style), (" ", body)]
             room -= cell_len(label) + 1
-        segments.append(Segment(" " * room, body))
-        segments.append(Segment("  "))
-        return Strip(segments)
+        parts += [(" " * room, body), ("  ", None)]
+        return parts

@@ -6,18 +6,21 @@ Exit codes: 0 fine, 1 a session has error-level problems (or the command refused
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from pydantic import ValidationError
 
-from model.session import Session, did_you_mean
-from model.sessionfile import SessionError, dump_session, load_session, write_atomic
+if TYPE_CHECKING:
+    from model.session import Session
+
+# The model (pydantic, PyYAML) is imported where a command needs it: `portstorm FILE`
+# turns the garbage collector off first, and importing it with the collector on costs time.
 
 EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
@@ -29,9 +32,12 @@ class _FileOrCommandGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and not args[0].startswith("-") and args[0] not in self.commands:
             word = args[0]
-            hint = did_you_mean(word, list(self.commands))
-            if hint and not Path(word).suffix and not Path(word).exists():
-                raise click.UsageError(f"no such command {word!r}{hint}", ctx)
+            if not Path(word).suffix and not Path(word).exists():
+                from model.session import did_you_mean
+
+                hint = did_you_mean(word, list(self.commands))
+                if hint:
+                    raise click.UsageError(f"no such command {word!r}{hint}", ctx)
             args = ["open", *args]
         return super().parse_args(ctx, args)
 
@@ -55,7 +61,16 @@ def _fail(message: str, code: int = EXIT_UNREADABLE) -> NoReturn:
     sys.exit(code)
 
 
+def load_session(path: str) -> Session:
+    """`model.sessionfile.load_session`, imported on first use."""
+    from model import sessionfile
+
+    return sessionfile.load_session(path)
+
+
 def _load(path: str) -> Session:
+    from model.sessionfile import SessionError
+
     try:
         return load_session(path)
     except SessionError as error:
@@ -80,6 +95,11 @@ def app_slug_from(text: str) -> str:
 @click.option("--app", "app", help="Slug prefixing EventBridge sources and SSM paths. [default: from the name]")
 def new(file: str, name: str | None, app: str | None) -> None:
     """Start an empty session in FILE (never overwrites)."""
+    from pydantic import ValidationError
+
+    from model.session import Session
+    from model.sessionfile import dump_session, write_atomic
+
     path = Path(file)
     name = name or title_from_stem(path.stem)
     try:
@@ -109,6 +129,7 @@ def validate(files: tuple[str, ...]) -> None:
     when a file cannot be read or parsed.
     """
     from model.derive import derive
+    from model.sessionfile import SessionError
     from tui.plantext import problem_counts
 
     worst = 0
@@ -202,10 +223,23 @@ def rules() -> None:
 @click.option("--insist", is_flag=True, help="Open for editing even if another portstorm has the file open.")
 def open_(file: str, insist: bool) -> None:
     """Open the workshop app on FILE (the same as 'portstorm FILE'); a new FILE starts a session."""
+    # Starting up allocates a great deal and frees almost nothing: every garbage collection
+    # before the first frame is wasted time (tens of ms), so the collector is off until the
+    # app has drawn (it turns it back on). And portstorm uses no pydantic plugins: looking
+    # for them in every installed package's metadata costs a few ms more.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    gc.disable()
+    try:
+        _open_workshop(Path(file), insist)
+    finally:
+        gc.enable()
+
+
+def _open_workshop(path: Path, insist: bool) -> None:
+    from model.sessionfile import SessionError
     from tui.app import PortstormApp
     from tui.store import SessionStore
 
-    path = Path(file)
     store = SessionStore(path)
     session = None
     if path.exists():

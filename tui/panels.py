@@ -1,78 +1,156 @@
 """The derived architecture beside the board: services and ports, flows, waves, problems.
 
-The panels only show what a worker derived off the main thread; they never derive.
+The panels only show what a worker derived off the main thread; they never derive. At 10,000
+events each tab holds thousands of lines, so each draws only the lines on screen and keeps
+every block it built by a key that determines it (tui/lines.py, tui/problemlist.py); its
+blocks are asked for only when it is laid out or drawn. An edit costs the panels a few
+milliseconds however big the session, and a hidden tab costs nothing until it is shown.
 """
 
 from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import OptionList, Static, TabbedContent, TabPane
-from textual.widgets.option_list import Option
+from textual.widgets import TabbedContent, TabPane
 
-from model.derive import Architecture
+from model.derive import Architecture, Flow, Service
 from model.lint import Problem
-from tui.board import visible_text
+from tui.lines import LazyText
+from tui.problemlist import ProblemList, problem_block, problem_line, visible
 
-SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
+END = "end"
+"""The key of the empty last line that a text ending in a line break shows."""
+
+
+def _blocks_text(blocks: Sequence[Text]) -> Text:
+    """The whole text of a tab, as one Text (for tests and tools; the tabs draw block by block)."""
+    return Text("\n").join(blocks)
+
+
+# ------------------------------------------------------------ services
+
+
+def service_keys(architecture: Architecture) -> list[Hashable]:
+    """One block per service, in deploy order; a service's block depends on it and its wave."""
+    wave_of = {service_id: number for number, wave in enumerate(architecture.deploy_waves, 1) for service_id in wave}
+    services = sorted(architecture.services, key=lambda item: (wave_of.get(item.id) or 0, item.id))
+    return [*((service, wave_of.get(service.id)) for service in services), END]
+
+
+def service_block(key: Any) -> Text:
+    if key == END:
+        return Text()
+    service: Service = key[0]
+    wave: int | None = key[1]
+    text = Text()
+    text.append(visible(service.name), "bold")
+    text.append(f"  {service.id} · {'wave ' + str(wave) if wave else 'no wave'}\n", "dim")
+    for port in service.requires:
+        text.append("  needs    ", "dim")
+        text.append(port.port, "bold cyan")
+        text.append(f" ← {port.provider}\n")
+    for provided in service.provides:
+        text.append("  provides ", "dim")
+        text.append(provided.port, "bold green")
+        text.append(f" → {', '.join(provided.consumers) or 'nobody yet'}\n")
+    if service.publishes:
+        text.append(f"  sends    {len(service.publishes)} event{'s' if len(service.publishes) != 1 else ''}\n", "dim")
+    return text  # its last line break makes the blank line between services
 
 
 def services_text(architecture: Architecture) -> Text:
+    return _blocks_text([service_block(key) for key in service_keys(architecture)])
+
+
+# ------------------------------------------------------------ flows
+
+NO_FLOWS = "no flows"
+
+
+def flow_keys(architecture: Architecture) -> Sequence[Hashable]:
+    if not architecture.flows:
+        return (NO_FLOWS,)
+    return (*architecture.flows, END)
+
+
+def flow_block(key: Hashable) -> Text:
+    if key == NO_FLOWS:
+        return Text("No event crosses a context yet: add a policy (p) in another context.", "dim italic")
+    if key == END:
+        return Text()
+    assert isinstance(key, Flow)
     text = Text()
-    for service in sorted(architecture.services, key=lambda item: (architecture.wave_of(item.id) or 0, item.id)):
-        wave = architecture.wave_of(service.id)
-        text.append(visible_text(service.name), "bold")
-        text.append(f"  {service.id} · {'wave ' + str(wave) if wave else 'no wave'}\n", "dim")
-        for port in service.requires:
-            text.append("  needs    ", "dim")
-            text.append(port.port, "bold cyan")
-            text.append(f" ← {port.provider}\n")
-        for provided in service.provides:
-            text.append("  provides ", "dim")
-            text.append(provided.port, "bold green")
-            text.append(f" → {', '.join(provided.consumers) or 'nobody yet'}\n")
-        if service.publishes:
-            text.append(
-                f"  sends    {len(service.publishes)} event{'s' if len(service.publishes) != 1 else ''}\n", "dim"
-            )
-        text.append("\n")
+    text.append(f"{key.producer} → {key.consumer}\n", "bold")
+    text.append("  ")
+    text.append(visible(key.event), "black on #ffb347")
+    if key.commands:
+        text.append("  ▸ " + visible(", ".join(key.commands)), "#4da3ff")
     return text
 
 
 def flows_text(architecture: Architecture) -> Text:
-    if not architecture.flows:
-        return Text("No event crosses a context yet: add a policy (p) in another context.", "dim italic")
-    text = Text()
-    for flow in architecture.flows:
-        text.append(f"{flow.producer} → {flow.consumer}\n", "bold")
-        text.append("  ")
-        text.append(visible_text(flow.event), "black on #ffb347")
-        if flow.commands:
-            text.append("  ▸ " + visible_text(", ".join(flow.commands)), "#4da3ff")
-        text.append("\n")
+    return _blocks_text([flow_block(key) for key in flow_keys(architecture)])
+
+
+# ------------------------------------------------------------ waves
+
+CYCLE = "cycle"
+WAVES_HEADER = "header"
+
+
+def wave_keys(architecture: Architecture) -> list[Hashable]:
+    """A block per line: the header, each wave's title, each service with what it waits for."""
+    if not architecture.deploy_waves:
+        return [CYCLE]
+    before: dict[str, list[str]] = {}
+    for edge in architecture.deploy_edges:
+        before.setdefault(edge.consumer, []).append(edge.provider)
+    keys: list[Hashable] = [WAVES_HEADER]
+    for number, wave in enumerate(architecture.deploy_waves, start=1):
+        keys.append(("wave", number))
+        keys += [("service", service_id, tuple(sorted(before.get(service_id, ())))) for service_id in wave]
+    keys.append(END)
+    return keys
+
+
+def wave_block(key: Hashable) -> Text:
+    """A line of the waves, all of it dim underneath (as one dim text it was)."""
+    if key == CYCLE:
+        return Text("The deploy graph has a cycle: no order can deploy it. See Problems.", "bold red")
+    if key == WAVES_HEADER:
+        return Text("Deploy in this order; a wave's services can deploy in parallel.\n", "dim")
+    text = Text(style="dim")
+    if key == END:
+        return text
+    assert isinstance(key, tuple)
+    if key[0] == "wave":
+        text.append(f"Wave {key[1]}", "bold")
+        return text
+    _, service_id, before = key
+    text.append(f"  {service_id}")
+    if before:
+        text.append(f"  after {', '.join(before)}", "dim")
     return text
 
 
 def waves_text(architecture: Architecture) -> Text:
-    if not architecture.deploy_waves:
-        return Text("The deploy graph has a cycle: no order can deploy it. See Problems.", "bold red")
-    text = Text("Deploy in this order; a wave's services can deploy in parallel.\n\n", "dim")
-    for number, wave in enumerate(architecture.deploy_waves, start=1):
-        text.append(f"Wave {number}\n", "bold")
-        for service_id in wave:
-            text.append(f"  {service_id}")
-            before = architecture.predecessors(service_id)
-            text.append(f"  after {', '.join(before)}\n" if before else "\n", "dim")
-    return text
+    return _blocks_text([wave_block(key) for key in wave_keys(architecture)])
+
+
+# ------------------------------------------------------------ problems
 
 
 def problem_prompt(problem: Problem) -> Text:
-    text = Text(f"{problem.severity:<7} ", SEVERITY_STYLE[problem.severity])
-    text.append(visible_text(problem.message))
-    return text
+    return problem_block(problem_line(problem))
+
+
+# ------------------------------------------------------------ the panel
 
 
 class ArchitecturePanel(Vertical):
@@ -88,33 +166,40 @@ class ArchitecturePanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.problems: tuple[Problem, ...] = ()
+        self._label = ""
 
     def compose(self) -> ComposeResult:
         with TabbedContent():
             with TabPane("Services", id="tab-services"), VerticalScroll():
-                yield Static("deriving…", id="services")
+                yield LazyText("deriving…", id="services")
             with TabPane("Flows", id="tab-flows"), VerticalScroll():
-                yield Static("", id="flows")
+                yield LazyText(id="flows")
             with TabPane("Waves", id="tab-waves"), VerticalScroll():
-                yield Static("", id="waves")
-            with TabPane("Problems", id="tab-problems"):
-                yield OptionList(id="problems")
+                yield LazyText(id="waves")
+            # The box takes the pane's height, so a long list stops at the pane and scrolls
+            # (an OptionList here grew as tall as all its problems, clipped by the panel).
+            with TabPane("Problems", id="tab-problems"), Vertical(id="problems-box"):
+                yield ProblemList(id="problems")
 
     def show(self, architecture: Architecture) -> None:
-        self.query_one("#services", Static).update(services_text(architecture))
-        self.query_one("#flows", Static).update(flows_text(architecture))
-        self.query_one("#waves", Static).update(waves_text(architecture))
+        """Show a new derivation: the tab on screen catches up now, the others when shown."""
+        self.query_one("#services", LazyText).set_blocks(lambda: service_keys(architecture), service_block)
+        self.query_one("#flows", LazyText).set_blocks(lambda: flow_keys(architecture), flow_block)
+        self.query_one("#waves", LazyText).set_blocks(lambda: wave_keys(architecture), wave_block)
         self.problems = architecture.problems
-        problems = self.query_one("#problems", OptionList)
-        highlighted = problems.highlighted
-        problems.clear_options()
-        problems.add_options([Option(problem_prompt(problem)) for problem in architecture.problems])
-        if highlighted is not None and problems.option_count:
-            problems.highlighted = min(highlighted, problems.option_count - 1)
-        errors = sum(problem.severity == "error" for problem in architecture.problems)
-        warnings = sum(problem.severity == "warning" for problem in architecture.problems)
-        self.query_one(TabbedContent).get_tab("tab-problems").label = f"Problems {errors}✖ {warnings}⚠"
+        self.query_one(ProblemList).show(architecture.problems)
+        errors = warnings = 0
+        for problem in architecture.problems:
+            if problem.severity == "error":
+                errors += 1
+            elif problem.severity == "warning":
+                warnings += 1
+        label = f"Problems {errors}✖ {warnings}⚠"
+        if label != self._label:
+            self._label = label
+            self.query_one(TabbedContent).get_tab("tab-problems").label = label
 
-    @on(OptionList.OptionSelected, "#problems")
-    def jump(self, event: OptionList.OptionSelected) -> None:
-        self.post_message(self.ProblemChosen(self.problems[event.option_index]))
+    @on(ProblemList.Chosen)
+    def jump(self, event: ProblemList.Chosen) -> None:
+        event.stop()
+        self.post_message(self.ProblemChosen(event.problem))

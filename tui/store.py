@@ -61,6 +61,10 @@ class SessionStore:
         self.journal.saved(data)
         return written
 
+    def prepare(self, session: Session) -> None:
+        """Fill the serializer's cache of record texts (slow for a big session; run it in a thread)."""
+        dump_session(session)
+
     def record(self, session: Session) -> None:
         """Journal an edit before it is shown as done (raises OSError when the disk refuses)."""
         data = dump_session(session).encode("utf-8")

@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 import re
 import time
-import webbrowser
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import ValidationError
 from rich.text import Text
@@ -28,17 +27,20 @@ from textual.widgets import Footer, Input, Static
 
 from model import edits
 from model.capture import CAPTURE_SYNTAX, CaptureError, apply_capture, parse_capture
-from model.derive import Architecture
 from model.edits import EditError
 from model.history import History
-from model.lint import Problem
 from model.session import PLATFORM, Context, Event, FieldType, Hotspot, Policy, Resource, ResourceKind, Session
 from model.sessionfile import SessionError, load_session
 from tui.board import Board, visible_text
-from tui.dialogs import ChoiceDialog, Field, FormDialog, Invalid, PickDialog, TextDialog
 from tui.panels import ArchitecturePanel
 from tui.phases import PHASES, still_missing
 from tui.store import SessionStore
+
+if TYPE_CHECKING:
+    from model.derive import Architecture
+    from model.lint import Problem
+
+# The first frame needs no dialog, map, export or help screen: each action imports its own.
 
 AUTOSAVE_SECONDS = float(os.environ.get("PORTSTORM_AUTOSAVE_SECONDS", "1"))
 """How long after the last edit the session is saved (quitting and hanging up save at once)."""
@@ -89,8 +91,8 @@ class CaptureInput(Input):
         if event.key == "enter":  # any other key goes on to Input's own handler (Textual walks the classes)
             event.stop()
             event.prevent_default()
-            text, self.value = self.value, ""
-            self.post_message(self.Line(text))
+            self.post_message(self.Line(self.value))  # before the emptied value's Changed
+            self.value = ""
 
 
 class WorkshopScreen(Screen[None]):
@@ -118,6 +120,7 @@ class WorkshopScreen(Screen[None]):
         Binding("left_square_bracket", "phase(-1)", "Previous phase", show=False),
         Binding("right_square_bracket", "phase(1)", "Next phase", show=False),
         Binding("t", "timebox", "Timebox", show=False, tooltip="Set a countdown for the current phase"),
+        Binding("slash", "filter", "Filter", show=False, tooltip="Show only the cards with these words"),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -127,6 +130,7 @@ class WorkshopScreen(Screen[None]):
         self.recovered = None if read_only else store.recover()
         self.history = History(session)
         self.read_only = read_only
+        self.filter_typing = False  # the capture line holds a filter being typed
         self.architecture: Architecture | None = None
         self.dirty = False
         self.save_error: str | None = None
@@ -146,7 +150,11 @@ class WorkshopScreen(Screen[None]):
             yield Board(self.session, id="board")
             yield ArchitecturePanel(id="panel")
         with Vertical(id="capture-area"):
-            yield CaptureInput(placeholder=f"e, then type what happened:  {CAPTURE_SYNTAX}", id="capture")
+            yield CaptureInput(
+                placeholder=f"e, then type what happened:  {CAPTURE_SYNTAX}   · / filters the board",
+                id="capture",
+                select_on_focus=False,  # coming back to a half-typed line (or a filter) goes on typing
+            )
         yield Static(id="status")
         yield Footer()
 
@@ -162,7 +170,9 @@ class WorkshopScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(Board).focus()
-        self.derive_soon()
+        # After the first frame: the worker's imports (networkx) would compete with painting it.
+        self.call_after_refresh(self.derive_soon)
+        self.call_after_refresh(self.prepare_saving)
         self.update_phasebar()
         self.set_interval(WATCH_SECONDS, self.watch_file)
         self.set_interval(1.0, self.tick)
@@ -217,11 +227,18 @@ class WorkshopScreen(Screen[None]):
     def derive_soon(self) -> None:
         self.derive_in_background(self.session)
 
-    @work(thread=True, exclusive=True, group="derive")
+    # A description, because Textual would otherwise name the worker after the repr of
+    # its arguments: the whole session, 150 ms at 10,000 events, on the main thread.
+    @work(thread=True, exclusive=True, group="derive", description="derive")
     def derive_in_background(self, session: Session) -> None:
         from model.derive import derive  # networkx loads here, off the start-up path
 
         self.post_message(Derived(session, derive(session)))
+
+    @work(thread=True, group="save", description="prepare saving")
+    def prepare_saving(self) -> None:
+        """Write every record's YAML once, off the main thread: the first edit's journal entry is then quick."""
+        self.store.prepare(self.session)
 
     @on(Derived)
     def derived(self, message: Derived) -> None:
@@ -240,7 +257,7 @@ class WorkshopScreen(Screen[None]):
                 return
             self.save_in_background(self.session)
 
-    @work(thread=True, group="save")
+    @work(thread=True, group="save", description="save")
     def save_in_background(self, session: Session) -> None:
         try:
             self.store.save(session)
@@ -285,6 +302,8 @@ class WorkshopScreen(Screen[None]):
 
     def action_save_as(self) -> None:
         """Save elsewhere (a full disk, a read-only folder) and carry on editing there."""
+        from tui.dialogs import Field, FormDialog, Invalid
+
         suggestion = self.store.path.with_name(f"{self.store.path.stem}-copy{self.store.path.suffix}")
 
         def build(values: dict[str, Any]) -> SessionStore:
@@ -318,6 +337,8 @@ class WorkshopScreen(Screen[None]):
 
     def conflict(self) -> None:
         """Someone else changed the file: never overwrite it blindly."""
+        from tui.dialogs import ChoiceDialog
+
         self.conflict_open = True
 
         def decide(choice: str | None) -> None:
@@ -363,9 +384,31 @@ class WorkshopScreen(Screen[None]):
         self.set_focus(self.query_one("#capture", CaptureInput))
         self.say("Capturing: Enter adds each event after the selected card; Esc goes back to the board", "hint")
 
+    def action_filter(self) -> None:
+        """The capture line takes the filter too: `/` then words; the board follows each key."""
+        field = self.query_one("#capture", CaptureInput)
+        self.set_focus(field)
+        field.value = "/" + self.query_one(Board).filter
+        field.cursor_position = len(field.value)
+
+    def filter_board(self, words: str) -> None:
+        board = self.query_one(Board)
+        shown = board.set_filter(words)
+        if shown is None:
+            self.say("Showing every card")
+        else:
+            self.say(
+                f"{shown} of {len(self.session.events)} cards shown; Enter keeps the filter, / and Enter clears it"
+            )
+
     @on(CaptureInput.Line)
     def captured(self, line: CaptureInput.Line) -> None:
         text = line.text.strip()
+        if text.startswith("/"):
+            self.filter_typing = False
+            self.filter_board(text[1:])
+            self.set_focus(self.query_one(Board))
+            return
         if not text:
             return
         try:
@@ -383,6 +426,13 @@ class WorkshopScreen(Screen[None]):
 
     @on(Input.Changed, "#capture")
     def capture_hint(self, event: Input.Changed) -> None:
+        if event.value.startswith("/"):
+            self.filter_board(event.value[1:])
+            self.filter_typing = True
+            return
+        if self.filter_typing:  # the "/" was deleted: the filter goes with it
+            self.filter_typing = False
+            self.filter_board("")
         if not event.value.strip():
             return
         try:
@@ -405,6 +455,8 @@ class WorkshopScreen(Screen[None]):
         return selected
 
     def action_edit(self) -> None:
+        from tui.dialogs import Field, FormDialog, Invalid
+
         index = self.selected()
         if index is None:
             return
@@ -480,6 +532,8 @@ class WorkshopScreen(Screen[None]):
                 self.apply(session, f"moved to {context or 'Unsorted'}", select=index)
 
     def action_hotspot(self) -> None:
+        from tui.dialogs import Field, FormDialog, Invalid
+
         index = self.selected()
         about = self.session.events[index].name if index is not None else None
 
@@ -501,6 +555,8 @@ class WorkshopScreen(Screen[None]):
         return [(context.id, f"{visible_text(context.title)}  ({context.id})") for context in self.session.contexts]
 
     def action_new_context(self) -> None:
+        from tui.dialogs import Field, FormDialog, Invalid
+
         fields = [
             Field("id", "Id (lowercase, e.g. orders)"),
             Field("name", "Name (optional)"),
@@ -524,6 +580,8 @@ class WorkshopScreen(Screen[None]):
         self.app.push_screen(FormDialog("New bounded context", fields, build, "Create"), done)
 
     def action_assign(self) -> None:
+        from tui.dialogs import PickDialog
+
         chosen = self.query_one(Board).marked_events
         if not chosen:
             self.say("Select or mark (space) the cards to assign", "hint")
@@ -542,6 +600,8 @@ class WorkshopScreen(Screen[None]):
         self.app.push_screen(PickDialog(f"Assign {len(chosen)} card(s) to", items, "c creates a new context"), done)
 
     def action_context_settings(self) -> None:
+        from tui.dialogs import Field, FormDialog, Invalid
+
         context_id = self.query_one(Board).selected_context
         context = next((item for item in self.session.contexts if item.id == context_id), None)
         if context is None:
@@ -572,6 +632,8 @@ class WorkshopScreen(Screen[None]):
         self.app.push_screen(FormDialog(f"Context {context.id}", fields, build), done)
 
     def action_delete_context(self) -> None:
+        from tui.dialogs import ChoiceDialog
+
         context_id = self.query_one(Board).selected_context
         if context_id is None:
             self.say("Move to a context's lane first", "hint")
@@ -587,6 +649,8 @@ class WorkshopScreen(Screen[None]):
         self.app.push_screen(ChoiceDialog("Delete context", message, [("delete", "Delete"), ("keep", "Keep")]), done)
 
     def action_policy(self) -> None:
+        from tui.dialogs import Field, FormDialog, Invalid
+
         index = self.selected()
         if index is None:
             return
@@ -617,6 +681,8 @@ class WorkshopScreen(Screen[None]):
         self.app.push_screen(FormDialog(f"Whenever {visible_text(event.name)}…", fields, build, "Add"), done)
 
     def action_resource(self) -> None:
+        from tui.dialogs import Field, FormDialog, Invalid
+
         kinds = [(kind, kind) for kind in get_args(ResourceKind) if kind != "event-bus"]
         owners = [("platform (recommended)", PLATFORM)] + [(f"{c.title} ({c.id})", c.id) for c in self.session.contexts]
         fields = [
@@ -688,6 +754,8 @@ class WorkshopScreen(Screen[None]):
         start_export(self)
 
     def action_open_report(self) -> None:
+        import webbrowser
+
         report = self.last_export / "report.html" if self.last_export else None
         if report is None or not report.exists():
             self.say("Export first (x): then o opens its report.html", "hint")
@@ -703,6 +771,8 @@ class WorkshopScreen(Screen[None]):
         self.update_phasebar()
 
     def action_timebox(self) -> None:
+        from tui.dialogs import Field, FormDialog, Invalid
+
         def build(values: dict[str, Any]) -> float:
             try:
                 minutes = float(values["minutes"])
@@ -749,13 +819,14 @@ class WorkshopScreen(Screen[None]):
             bar.append(f" ⏱ {left // 60:02d}:{left % 60:02d}", "bold red" if left < 60 else "bold")
         bar.append(f"\n {phase.hint} · ", "italic")
         bar.append(still_missing(phase, self.session, self.architecture), "bold")
-        self.query_one("#phasebar", Static).update(bar)
+        self.query_one("#phasebar", Static).update(bar, layout=False)  # a fixed height: no layout pass
 
     def say(self, message: str, kind: str = "info") -> None:
         style = {"error": "bold red", "warning": "bold yellow", "hint": "italic"}.get(kind, "")
-        self.query_one("#status", Static).update(Text(visible_text(message), style))
+        self.query_one("#status", Static).update(Text(visible_text(message), style), layout=False)
 
     def action_help(self) -> None:
+        from tui.dialogs import TextDialog
         from tui.help import help_text
 
         self.app.push_screen(TextDialog("Keys", help_text(self.app)))
@@ -786,6 +857,8 @@ _FIELD = re.compile(r"\s*([^:,]+?)\s*:\s*([a-z]+)\s*")
 
 def _parse_fields(text: str) -> dict[str, Any] | None:
     """'orderId: string, total: number' -> {'orderId': 'string', 'total': 'number'}."""
+    from tui.dialogs import Invalid
+
     if not text.strip():
         return None
     found: dict[str, Any] = {}
