@@ -12,6 +12,7 @@ from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from graphlib import CycleError, TopologicalSorter
 from itertools import chain, compress, repeat
 from typing import Any, TypeVar
 
@@ -858,7 +859,24 @@ def _waves(
     service_ids: list[str], edges: tuple[DeployEdge, ...]
 ) -> tuple[tuple[tuple[str, ...], ...], list[list[str]]]:
     """Deploy waves (topological generations), or no waves and the cycles found."""
-    import networkx as nx  # imported here: it costs more at start-up than the whole app
+    sorter = TopologicalSorter(dict.fromkeys(service_ids, ()))
+    for edge in edges:
+        sorter.add(edge.consumer, edge.provider)
+    try:
+        sorter.prepare()
+    except CycleError:
+        return (), _cycles(service_ids, edges)
+    waves = []
+    while sorter.is_active():  # what is ready once a whole wave is done is the next wave
+        wave = sorter.get_ready()
+        waves.append(tuple(sorted(wave)))
+        sorter.done(*wave)
+    return tuple(waves), []
+
+
+def _cycles(service_ids: list[str], edges: tuple[DeployEdge, ...]) -> list[list[str]]:
+    """One cycle in each knot of the deploy graph (a strongly connected part of several services)."""
+    import networkx as nx  # only for a graph with a cycle: importing it costs more than starting the app
 
     graph = nx.DiGraph()
     graph.add_nodes_from(service_ids)
@@ -868,6 +886,4 @@ def _waves(
         if len(component) > 1:
             cycle = nx.find_cycle(graph.subgraph(component))
             cycles.append([provider for provider, _consumer in cycle])
-    if cycles:
-        return (), sorted(cycles)
-    return tuple(tuple(sorted(wave)) for wave in nx.topological_generations(graph)), []
+    return sorted(cycles)

@@ -28,7 +28,7 @@ def test_the_smoke_run_measures_every_row(tmp_path) -> None:
     rows = {row["id"]: row for row in written["rows"]}
     assert set(rows) == {
         "open-empty", "open-small", "open-small-panels", "open-big", "load-big", "move-median", "move-slowest",
-        "edit-board", "edit-panels", "filter-big", "export-small", "memory-small", "memory-big",
+        "edit-board", "edit-panels", "filter-big", "export-small", "export-small-own", "memory-small", "memory-big",
         "scripted-latency", "scripted-memory",
     }  # fmt: skip
     for row in rows.values():

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import model.derive as derive_module
 from model import edits
-from model.derive import derive, derive_fresh
+from model.derive import DeployEdge, _waves, derive, derive_fresh
 from model.session import EVENT_BUS, PLATFORM, Context, Event, Hotspot, Policy, Resource, Session
 from model.sessionfile import load_session
 from tests.conftest import SAMPLES, session_from
@@ -418,3 +418,29 @@ def test_threads_deriving_at_once_get_what_each_session_derives() -> None:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 25).flatmap(
+        lambda size: st.tuples(
+            st.just(size), st.sets(st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)), max_size=60)
+        )
+    )
+)
+def test_waves_are_the_topological_generations_networkx_finds(graph: tuple[int, set[tuple[int, int]]]) -> None:
+    import networkx as nx
+
+    size, pairs = graph
+    ids = [f"service-{number}" for number in range(size)]
+    edges = tuple(DeployEdge(ids[a], ids[b], ()) for a, b in sorted(pairs) if a != b)
+    reference = nx.DiGraph()
+    reference.add_nodes_from(ids)
+    reference.add_edges_from((edge.provider, edge.consumer) for edge in edges)
+    waves, cycles = _waves(ids, edges)
+    if nx.is_directed_acyclic_graph(reference):
+        assert waves == tuple(tuple(sorted(wave)) for wave in nx.topological_generations(reference))
+        assert cycles == []
+    else:
+        assert waves == ()
+        assert cycles

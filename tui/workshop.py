@@ -20,7 +20,9 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -71,6 +73,10 @@ class CaptureInput(Input):
     (a fast typist, a terminal sending a burst): Input's own submit action runs later,
     after the next line's first keys have already been typed into it.
     """
+
+    # Input widens its virtual size with every key typed, and Textual's own reactive then
+    # lays the whole screen out again (15 ms here), though the input's size never changes.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     class Line(Message):
         def __init__(self, text: str) -> None:
@@ -170,7 +176,7 @@ class WorkshopScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(Board).focus()
-        # After the first frame: the worker's imports (networkx) would compete with painting it.
+        # After the first frame: the worker's first derivation would compete with painting it.
         self.call_after_refresh(self.derive_soon)
         self.call_after_refresh(self.prepare_saving)
         self.update_phasebar()
@@ -231,7 +237,7 @@ class WorkshopScreen(Screen[None]):
     # its arguments: the whole session, 150 ms at 10,000 events, on the main thread.
     @work(thread=True, exclusive=True, group="derive", description="derive")
     def derive_in_background(self, session: Session) -> None:
-        from model.derive import derive  # networkx loads here, off the start-up path
+        from model.derive import derive  # off the start-up path
 
         self.post_message(Derived(session, derive(session)))
 
