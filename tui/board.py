@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
+from textual import events, messages
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -137,6 +137,9 @@ class Board(ScrollView, can_focus=True):
             self.event_index, self.dx, self.dy = event_index, dx, dy
             super().__init__()
 
+    # The board's own size never follows its content: a card added to the longest lane
+    # changes only how far it scrolls, which needs no layout of the whole screen (15 ms).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
     lane = reactive(0, always_update=True, init=False, repaint=False)  # _cursor_changed repaints
     row = reactive(0, always_update=True, init=False, repaint=False)
 
@@ -180,6 +183,11 @@ class Board(ScrollView, can_focus=True):
         else:
             self._clamp()
         self.refresh()
+        if self.is_mounted:
+            # Into the very next frame: the board would otherwise ask for it only when its own
+            # queue runs, after the frame that a key's other effects (the emptied capture
+            # line) have started, and wait a frame or two more (30 ms).
+            self.screen.post_message(messages.Update(self))
 
     def set_filter(self, text: str) -> int | None:
         """Show only the cards whose words contain `text` (empty: every card); how many match."""
