@@ -25,6 +25,8 @@ def test_model_is_headless() -> None:
 
 def test_networkx_is_imported_only_to_report_a_deploy_cycle() -> None:
     # networkx costs more at start-up than the whole app: loading and deriving a session must not import it.
-    derive_parsed = "from model.derive import derive\nfrom model.sessionfile import parse_session\nderive(parse_session({!r}))"
+    derive_parsed = (
+        "from model.derive import derive\nfrom model.sessionfile import parse_session\nderive(parse_session({!r}))"
+    )
     assert "networkx" not in modules_loaded_by(derive_parsed.format((SAMPLES / "ecommerce.yaml").read_bytes()))
     assert "networkx" in modules_loaded_by(derive_parsed.format(CYCLE.encode()))
