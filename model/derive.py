@@ -27,7 +27,7 @@ from model.lint import (
     rules_in_order,
 )
 from model.ports import parameter_names
-from model.session import EVENT_BUS, PLATFORM, Context, Event, Policy, ResourceKind, Session, name_key
+from model.session import EVENT_BUS, PLATFORM, Context, Event, Policy, ResourceKind, Session, name_key, shared_ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,7 +481,7 @@ class _Diff:
     @staticmethod
     def of(old: tuple[T, ...], new: tuple[T, ...]) -> _Diff:
         """Compared by identity: an edit keeps every record it did not change."""
-        start, tail = _common_ends(old, new)
+        start, tail = shared_ends(old, new)
         old_end, new_end = len(old) - tail, len(new) - tail
         places = None
         if old_end == new_end:  # replaced in place (moving a record replaces those it passes)
@@ -812,20 +812,6 @@ def _services_changed(
             provides=old.provides,
         )
     return tuple(updated)
-
-
-def _common_ends(old: tuple[object, ...], new: tuple[object, ...]) -> tuple[int, int]:
-    """How many records two versions share (the very objects) at the start, and then at the end."""
-    shortest = min(len(old), len(new))
-    try:  # operator.indexOf stops at the first difference, at C speed
-        head = operator.indexOf(map(operator.is_, old, new), False)
-    except ValueError:
-        head = shortest
-    try:
-        tail = operator.indexOf(map(operator.is_, reversed(old), reversed(new)), False)
-    except ValueError:
-        tail = shortest
-    return head, min(tail, shortest - head)
 
 
 def _grouped(policies: tuple[Policy, ...], keys: list[str]) -> dict[str, tuple[Policy, ...]]:

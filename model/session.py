@@ -7,6 +7,7 @@ derived from it (see `model.derive`) and never stored in it.
 from __future__ import annotations
 
 import difflib
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -60,6 +61,24 @@ Text = Annotated[str, AfterValidator(_not_blank)]
 def name_key(name: str) -> str:
     """The identity of an event name: unique ignoring case and surrounding spaces."""
     return name.strip().casefold()
+
+
+def shared_ends(old: tuple[object, ...], new: tuple[object, ...]) -> tuple[int, int]:
+    """How many records two versions of a section share (the very objects) at the start, then at the end.
+
+    Sessions are immutable and an edit keeps every record it did not change, so this is
+    where an edit happened, found at C speed (operator.indexOf stops at the first difference).
+    """
+    shortest = min(len(old), len(new))
+    try:
+        head = operator.indexOf(map(operator.is_, old, new), False)
+    except ValueError:
+        head = shortest
+    try:
+        tail = operator.indexOf(map(operator.is_, reversed(old), reversed(new)), False)
+    except ValueError:
+        tail = shortest
+    return head, min(tail, shortest - head)
 
 
 def is_slug(value: str) -> bool:

@@ -31,6 +31,7 @@ from model.session import (
     Session,
     did_you_mean,
     reference_errors,
+    shared_ends,
 )
 
 try:  # libyaml is several times faster; the pure-Python parser gives the same results.
@@ -539,7 +540,8 @@ def dump_session(session: Session) -> str:
 
     Each record's text is cached by identity: sessions are immutable and an edit shares
     every record it did not touch, so saving (and journaling) after an edit only writes
-    YAML for what changed.
+    YAML for what changed, and only looks up the records between the head and the tail
+    of a section that the edit left as they were.
     """
     header = _mapping(
         [
@@ -557,7 +559,7 @@ def dump_session(session: Session) -> str:
             parts.append(f"{section}: []\n")
             continue
         parts.append(f"{section}:\n")
-        parts.extend(_record_text(record, items) for record in records)
+        parts.append(_section_text(section, records, items))
     if session.extensions:
         parts.append(_serialize(_mapping([], session)))
     return "".join(parts)
@@ -568,6 +570,26 @@ def _serialize(node: yaml.Node) -> str:
     # A document whose last value is a keep-chomped block scalar ends with a "..." marker;
     # inside the whole session it is just the end of one value.
     return text.removesuffix("...\n")
+
+
+_section_texts: dict[str, tuple[tuple[Record, ...], list[str], str]] = {}
+"""Per section: the records last written, their texts and those texts joined."""
+
+
+def _section_text(section: str, records: tuple[Record, ...], items: Any) -> str:
+    cached = _section_texts.get(section)
+    if cached is not None and cached[0] is records:
+        return cached[2]
+    if cached is None:
+        texts = [_record_text(record, items) for record in records]
+    else:
+        old_records, old_texts, _ = cached
+        head, tail = shared_ends(old_records, records)
+        middle = [_record_text(record, items) for record in records[head : len(records) - tail]]
+        texts = old_texts[:head] + middle + old_texts[len(old_texts) - tail :]
+    text = "".join(texts)
+    _section_texts[section] = (records, texts, text)  # replaced whole: safe beside a saving thread
+    return text
 
 
 _record_texts: dict[int, tuple[Record, str]] = {}

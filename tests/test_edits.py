@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import edits
+from model import edits, sessionfile
 from model.edits import EditError
 from model.session import EVENT_BUS, PLATFORM, Context, Event, Hotspot, Policy, Resource, Session, reference_errors
 from model.sessionfile import dump_session, parse_session
@@ -476,10 +476,19 @@ def random_edits(draw: st.DrawFn, session: Session) -> Session:
         return session
 
 
+def dump_without_caches(session: Session) -> str:
+    sessionfile._section_texts.clear()
+    sessionfile._record_texts.clear()
+    return dump_session(session)
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sessions(), st.data())
 def test_any_sequence_of_edits_keeps_a_session_sound(session: Session, data: st.DataObject) -> None:
+    dump_session(session)
     for _ in range(data.draw(st.integers(1, 12))):
         session = data.draw(random_edits(session))
         assert list(reference_errors(session)) == []
+        # After an edit the serializer writes only what changed; it must give the whole text.
+        assert dump_session(session) == dump_without_caches(session)
     assert parse_session(dump_session(session).encode("utf-8")) == session
