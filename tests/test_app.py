@@ -675,3 +675,31 @@ async def test_a_big_board_opens_on_its_first_card_and_says_what_is_in_view(tmp_
         assert board.row == last_row - 1
         assert board.scroll_y > 0
         assert str(board.border_subtitle).endswith(f"–{last_row} of {rows}")
+
+
+async def test_cards_drawn_after_edits_look_as_if_drawn_afresh(shop) -> None:
+    # The board keeps drawn cards across edits; an insertion renumbers every card after it.
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        board = screen_of(app).query_one(Board)
+
+        def drawn() -> list[list[object]]:
+            return [list(board.render_line(y)) for y in range(board.size.height)]
+
+        def drawn_afresh() -> list[list[object]]:
+            board._cards.clear()
+            return drawn()
+
+        await pilot.press("down", "space", "down")  # a marked card and the cursor on the next
+        await pilot.pause()
+        before = [list(line) for line in drawn()]
+        await capture(pilot, "Cart Viewed @customers")  # after the cursor: every later card gets a new number
+        assert screen_of(app).session.events[board.selected_event or 0].name == "Cart Viewed"
+        assert drawn() != before
+        assert drawn() == drawn_afresh()
+        await pilot.press("up", "up", "down", "shift+down")  # the cursor leaves cards drawn with it
+        await pilot.pause()
+        assert drawn() == drawn_afresh()
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert drawn() == drawn_afresh()

@@ -234,6 +234,23 @@ async def test_the_list_follows_an_edit_and_keeps_the_highlight_on_its_problem()
         assert str(app.query_one(TabbedContent).get_tab("tab-problems").label) == "Problems 1✖ 1⚠"
 
 
+@pytest.mark.parametrize("count", [4, 40], ids=["label-as-wide", "label-wider"])
+async def test_the_problems_tab_shows_new_counts_as_a_fresh_panel_does(count: int) -> None:
+    # A label as wide as the last repaints the tab alone; a wider one lays the tabs out again.
+    shots = []
+    for shown in ([many_problems(3), many_problems(count)], [many_problems(count)]):
+        app = PanelApp()
+        async with app.run_test(size=SIZE) as pilot:
+            for problems in shown:
+                app.panel.show(with_problems(problems))
+                await pilot.pause()
+            shots.append(screenshot(app))
+            errors = sum(problem.severity == "error" for problem in many_problems(count))
+            warnings = sum(problem.severity == "warning" for problem in many_problems(count))
+            assert f"Problems {errors}✖ {warnings}⚠" in screen_text(app)
+    assert shots[0] == shots[1]
+
+
 async def test_enter_on_a_problem_jumps_to_its_card(tmp_path) -> None:
     path = tmp_path / "storm.yaml"
     path.write_text("portstorm: 1\nname: Storm\napp: storm\n")

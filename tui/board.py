@@ -149,13 +149,14 @@ class Board(ScrollView, can_focus=True):
         self.lanes = lanes_of(session)
         self.hotspots: dict[str, int] = {}
         self.marked: set[str] = set()
-        self._cards: dict[int, tuple[list[Segment], ...]] = {}
+        # Drawn cards by event identity (events are immutable), with how they were drawn:
+        # an edit shifts the numbers of the cards after it, but redraws only the card it changed.
+        self._cards: dict[int, tuple[Event, bool, int, tuple[list[Segment], ...]]] = {}
         self._background = Style()  # the theme's style the cached cards were drawn on
         self.filter = ""  # casefolded words a card must contain to be shown
         self._shown: int | None = None  # how many cards the filter kept
         self._search_texts: dict[int, tuple[Event, str]] = {}  # by event identity: events are immutable
-        self._cursor_card: int | None = None  # the card drawn with the cursor, and its row
-        self._cursor_row = 0
+        self._cursor_row = 0  # the row drawn with the cursor
         self._update_size()
         if session.events:  # start on the first card, wherever it is
             self.select_event(0)
@@ -169,13 +170,15 @@ class Board(ScrollView, can_focus=True):
             keep = _position_of(session, self.session.events[self.selected_event].name, self.selected_event)
         self.session = session
         self.lanes = lanes_of(session, self._matching())
-        self.hotspots = {}
+        hotspots: dict[str, int] = {}
         for hotspot in session.hotspots:
             if hotspot.about and not hotspot.resolved:
-                self.hotspots[name_key(hotspot.about)] = self.hotspots.get(name_key(hotspot.about), 0) + 1
+                hotspots[name_key(hotspot.about)] = hotspots.get(name_key(hotspot.about), 0) + 1
+        if hotspots != self.hotspots:
+            self.hotspots = hotspots
+            self._cards.clear()
         if self.marked:
             self.marked &= {name_key(event.name) for event in session.events}
-        self._cards.clear()
         self._update_size()
         self._say_where()
         if keep is not None and keep < len(session.events):
@@ -274,7 +277,7 @@ class Board(ScrollView, can_focus=True):
             return
         key = name_key(self.session.events[selected].name)
         self.marked ^= {key}
-        self._cards.pop(selected, None)
+        self._cards.pop(id(self.session.events[selected]), None)
         self.refresh()
 
     def action_move(self, dx: int, dy: int) -> None:
@@ -311,11 +314,8 @@ class Board(ScrollView, can_focus=True):
     def _cursor_changed(self) -> None:
         # Only the old and the new cursor card look different: redraw just their lines
         # unless the view had to scroll.
-        before_card, before = self._cursor_card, self._cursor_row
-        self._cursor_card, self._cursor_row = self.selected_event, self.row
-        for card in (before_card, self._cursor_card):
-            if card is not None:
-                self._cards.pop(card, None)
+        before = self._cursor_row
+        self._cursor_row = self.row
         if self.is_mounted:
             scrolled = self.scroll_offset
             self._keep_cursor_in_view()
@@ -425,26 +425,32 @@ class Board(ScrollView, can_focus=True):
         if row >= len(lane.events) or line == CARD_HEIGHT - 1:
             return [Segment(" " * LANE_WIDTH, self._background)]
         index = lane.events[row]
-        if index not in self._cards:
+        event = self.session.events[index]
+        selected = lane_number == self.lane and row == self.row
+        number = f"{index + 1} "
+        cached = self._cards.get(id(event))
+        if cached is None or cached[0] is not event or cached[1] != selected or cached[2] != len(number):
             if len(self._cards) > 2_000:  # scrolling through a huge board must not keep every card drawn
                 self._cards.clear()
-            self._cards[index] = self._card(index, lane_number == self.lane and row == self.row)
-        return self._cards[index][line]
+            cached = (event, selected, len(number), self._card(event, selected, len(number)))
+            self._cards[id(event)] = cached  # holding the event keeps its id from being reused
+        if line:
+            return cached[3][line]
+        title = cached[3][0]  # drawn without its number, which an edit before it changes
+        style = self._background + (EVENT_SELECTED if selected else NUMBER)
+        return [*title[:2], Segment(number, style), *title[2:]]
 
-    def _card(self, index: int, selected: bool) -> tuple[list[Segment], ...]:
-        """The three lines of a note, each exactly LANE_WIDTH cells."""
-        event = self.session.events[index]
+    def _card(self, event: Event, selected: bool, number_width: int) -> tuple[list[Segment], ...]:
+        """The three lines of a note, each exactly LANE_WIDTH cells once its number goes in after the bar."""
         body = EVENT_SELECTED if selected else EVENT
         bar = CURSOR_BAR if selected else PIVOTAL_BAR if event.pivotal else PLAIN_BAR
         bar_char = "▶" if selected else "┃" if event.pivotal else "▏"
         key = name_key(event.name)
         mark = "✓" if key in self.marked else ""
-        number = f"{index + 1} "
-        name_width = CARD_WIDTH - 1 - len(number) - len(mark)
+        name_width = CARD_WIDTH - 1 - number_width - len(mark)
         title = [
             (" ", None),
             (bar_char, bar),
-            (number, NUMBER if not selected else body),
             (fit(visible_text(event.name), name_width), body + Style(bold=True)),
             (mark, body),
             ("  ", None),

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from model.derive import Architecture, Flow, Service
 from model.lint import Problem
@@ -195,9 +197,17 @@ class ArchitecturePanel(Vertical):
             elif problem.severity == "warning":
                 warnings += 1
         label = f"Problems {errors}✖ {warnings}⚠"
-        if label != self._label:
-            self._label = label
-            self.query_one(TabbedContent).get_tab("tab-problems").label = label
+        if label == self._label:
+            return
+        tab = self.query_one(TabbedContent).get_tab("tab-problems")
+        if cell_len(label) == cell_len(self._label):
+            # As wide as before: repaint the tab alone. Setting `label` lays the whole screen
+            # out again and redraws all of it, 25 ms at 10,000 events, after every edit.
+            tab._label = Content(label)
+            Static.update(tab, tab._label, layout=False)
+        else:
+            tab.label = label
+        self._label = label
 
     @on(ProblemList.Chosen)
     def jump(self, event: ProblemList.Chosen) -> None:
