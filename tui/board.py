@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events, messages
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
@@ -379,13 +379,19 @@ class Board(ScrollView, can_focus=True):
             where += f" · rows {first_row + 1}–{min(rows, first_row + rows_shown)} of {rows}"
         self.border_subtitle = where
 
-    def render_line(self, y: int) -> Strip:
-        # One Strip per line, built from cached segment lists: a scroll through 10,000
-        # cards redraws every line, so each one must cost next to nothing.
-        background = self.rich_style  # the theme's, under everything the notes do not colour
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The theme's style, under everything the notes do not colour: read once a frame,
+        # not once a line (it walks the styles of every ancestor).
+        background = self.rich_style
         if background != self._background:
             self._cards.clear()
             self._background = background
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        # One Strip per line, built from cached segment lists: a scroll through 10,000
+        # cards redraws every line, so each one must cost next to nothing.
+        background = self._background
         scroll_x, scroll_y = int(self.scroll_x), int(self.scroll_y)
         width = self.size.width
         first = scroll_x // LANE_WIDTH
