@@ -621,6 +621,25 @@ async def test_a_pasted_list_becomes_one_event_per_line(empty) -> None:
         assert [(policy.when, policy.context) for policy in saved.policies] == [("Order Placed", "carts")]
 
 
+async def test_a_burst_of_keys_is_told_in_the_order_typed(empty) -> None:
+    # A terminal hands over a fast typist's keys in one read: the line they end must reach
+    # the screen after what the keys before it changed, or a stale hint hides "added".
+    from textual import events
+
+    from tui.workshop import CaptureInput
+
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        capture_input = app.screen.query_one(CaptureInput)
+        for char in "Burst Typed @ops":
+            capture_input.post_message(events.Key(char, char))
+        capture_input.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        assert [event.name for event in screen_of(app).session.events] == ["Burst Typed"]
+        assert "added 'Burst Typed'" in str(screen_of(app).query_one("#status").render())
+
+
 async def test_the_filter_shows_only_matching_cards_and_keeps_the_cursor_on_them(shop) -> None:
     app = app_for(shop)
     async with app.run_test(size=SIZE) as pilot:
@@ -652,6 +671,50 @@ async def test_the_filter_shows_only_matching_cards_and_keeps_the_cursor_on_them
         assert board.filter == ""
         assert not board.border_title
         assert not [event for event in load_session(shop).events if event.name.startswith("/")]  # never an event
+
+
+async def test_a_filter_typed_erased_and_edited_under_shows_what_a_fresh_search_would(shop) -> None:
+    # Each longer filter looks only among the last matches: it must never keep a stale card
+    # nor miss one when the filter shortens, changes or the session changes under it.
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        board = screen_of(app).query_one(Board)
+
+        def shown() -> list[int]:
+            return sorted(index for lane in board.lanes for index in lane.events)
+
+        def fresh(words: str) -> list[int]:
+            events = screen_of(app).session.events
+            return [index for index, event in enumerate(events) if words in search_text(event)]
+
+        await pilot.press("slash")
+        steps = [("o", "o"), ("r", "or"), ("d", "ord"), ("backspace", "or"), ("e", "ore"), ("backspace", "or")]
+        steps += [("backspace", "o"), ("p", "op")]
+        for keys, words in steps:
+            await pilot.press(keys)
+            await pilot.pause()
+            assert shown() == fresh(words), words
+        await pilot.press("enter")
+        await capture(pilot, "Order Shipped", "Stock Topped Up")  # the session changes under the filter
+        assert shown() == fresh("op")
+        await pilot.press("slash", "ctrl+u", "slash", "o")
+        await pilot.pause()
+        assert shown() == fresh("o")
+        await pilot.press("p")
+        await pilot.pause()
+        assert shown() == fresh("op")
+        assert "Stock Topped Up" in [screen_of(app).session.events[index].name for index in shown()]
+
+
+async def test_the_view_follows_a_card_captured_into_a_new_lane_off_screen(empty) -> None:
+    app = app_for(empty)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await capture(pilot, "Cart Created @carts", "Checkout Started @checkout", "Order Placed @checkout",
+                      "Payment Taken @payments")  # fmt: skip
+        board = screen_of(app).query_one(Board)
+        assert board.lane == len(board.lanes) - 1
+        assert board.scroll_x == board.max_scroll_x > 0
+        assert str(board.border_subtitle).startswith(f"lanes 2–{len(board.lanes)} of {len(board.lanes)}")
 
 
 async def test_a_big_board_opens_on_its_first_card_and_says_what_is_in_view(tmp_path) -> None:

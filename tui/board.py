@@ -156,6 +156,8 @@ class Board(ScrollView, can_focus=True):
         self.filter = ""  # casefolded words a card must contain to be shown
         self._shown: int | None = None  # how many cards the filter kept
         self._search_texts: dict[int, tuple[Event, str]] = {}  # by event identity: events are immutable
+        self._texts: tuple[Session | None, list[str]] = (None, [])  # the search texts of one session
+        self._last_match: tuple[Session | None, str, list[int]] = (None, "", [])  # the last filter and its cards
         self._cursor_row = 0  # the row drawn with the cursor
         self._update_size()
         if session.events:  # start on the first card, wherever it is
@@ -208,17 +210,31 @@ class Board(ScrollView, can_focus=True):
         if not self.filter:
             self._shown = None
             return None
-        previous, texts, found = self._search_texts, {}, []
-        for index, event in enumerate(self.session.events):
+        texts = self._texts_of(self.session)
+        session, needle, found = self._last_match
+        if session is self.session and needle and needle in self.filter:
+            # A longer needle can only keep fewer cards: look among the last matches alone.
+            found = [index for index in found if self.filter in texts[index]]
+        else:
+            found = [index for index, text in enumerate(texts) if self.filter in text]
+        self._last_match = (self.session, self.filter, found)
+        self._shown = len(found)
+        return found
+
+    def _texts_of(self, session: Session) -> list[str]:
+        """What the filter looks in, one text per event (kept for the events an edit left alone)."""
+        if self._texts[0] is session:
+            return self._texts[1]
+        previous, known = self._search_texts, {}
+        for event in session.events:
             cached = previous.get(id(event))
             if cached is None or cached[0] is not event:
                 cached = (event, search_text(event))
-            texts[id(event)] = cached
-            if self.filter in cached[1]:
-                found.append(index)
-        self._search_texts = texts
-        self._shown = len(found)
-        return found
+            known[id(event)] = cached
+        self._search_texts = known
+        texts = [known[id(event)][1] for event in session.events]
+        self._texts = (session, texts)
+        return texts
 
     @property
     def selected_event(self) -> int | None:
@@ -340,7 +356,9 @@ class Board(ScrollView, can_focus=True):
             y = top
         elif top + CARD_HEIGHT > y + height:
             y = top + CARD_HEIGHT - height
-        self.scroll_to(x, y, animate=False, immediate=True)
+        # Forced: Textual allows a scroll only once a layout has noticed the board grew (a new
+        # lane), and the board is not laid out again for that.
+        self.scroll_to(x, y, animate=False, immediate=True, force=True)
 
     def _nearest_row(self, lane: Lane, timeline: int | None) -> int:
         """In another lane, the card closest in time to the one left behind."""

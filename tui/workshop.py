@@ -72,6 +72,11 @@ class CaptureInput(Input):
     Handing the line over in the key handler keeps lines apart however fast they come
     (a fast typist, a terminal sending a burst): Input's own submit action runs later,
     after the next line's first keys have already been typed into it.
+
+    Lines and changes then go straight to the screen, in the order they were made, and
+    ahead of this input's own repaint: the board a key changes (a new card, a filter) is
+    drawn in the same frame as the key's echo, not in the next one, which Textual paces
+    16 ms later.
     """
 
     # Input widens its virtual size with every key typed, and Textual's own reactive then
@@ -97,8 +102,16 @@ class CaptureInput(Input):
         if event.key == "enter":  # any other key goes on to Input's own handler (Textual walks the classes)
             event.stop()
             event.prevent_default()
-            self.post_message(self.Line(self.value))  # before the emptied value's Changed
+            self.post_message(self.Line(self.value))  # after the Changed of the keys before, before the emptied value's
             self.value = ""
+
+    def _on_capture_input_line(self, line: Line) -> None:
+        line.stop()
+        self.screen.post_message(self.Line(line.text))
+
+    def _on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.screen.post_message(Input.Changed(self, event.value, event.validation_result))
 
 
 class WorkshopScreen(Screen[None]):
