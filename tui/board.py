@@ -123,13 +123,6 @@ class Board(ScrollView, can_focus=True):
         Binding("shift+right", "move(1, 0)", "To right lane", show=False),
     ]
 
-    class CursorMoved(Message):
-        """The selected card changed (None: an empty lane or board)."""
-
-        def __init__(self, event_index: int | None) -> None:
-            self.event_index = event_index
-            super().__init__()
-
     class MoveRequested(Message):
         """The facilitator asked to move the selected card: in time (dy) or across lanes (dx)."""
 
@@ -340,7 +333,6 @@ class Board(ScrollView, can_focus=True):
             else:
                 for row in {before, self.row}:
                     self.refresh_lines(HEADER_HEIGHT + row * CARD_HEIGHT, CARD_HEIGHT)
-        self.post_message(self.CursorMoved(self.selected_event))
 
     def _keep_cursor_in_view(self) -> None:
         """Scroll by whole lanes, so no lane is ever shown cut in half on the left."""
