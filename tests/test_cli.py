@@ -178,3 +178,19 @@ def test_an_internal_error_is_one_line_not_a_traceback(monkeypatch, capsys) -> N
         cli.main(["plan", str(SAMPLES / "ecommerce.yaml")])
     assert exited.value.code == 70
     assert capsys.readouterr().err.startswith("portstorm: internal error: RuntimeError: boom\n")
+
+
+@pytest.mark.parametrize(("chosen", "paced"), [(None, "120"), ("30", "30")])
+def test_the_app_paces_frames_at_120_a_second_unless_told_otherwise(monkeypatch, tmp_path, chosen, paced) -> None:
+    # The panels an edit changes follow the board's frame by one frame's pace at most.
+    from tui import cli
+
+    opened = {}
+    monkeypatch.setattr(cli, "_open_workshop", lambda path, insist: opened.update(fps=cli.os.environ["TEXTUAL_FPS"]))
+    monkeypatch.setenv("TEXTUAL_FPS", chosen or "")  # restored after the test, as it was
+    if chosen is None:
+        monkeypatch.delenv("TEXTUAL_FPS")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["open", str(tmp_path / "storm.yaml")])
+    assert exited.value.code == 0
+    assert opened == {"fps": paced}

@@ -228,6 +228,10 @@ def open_(file: str, insist: bool) -> None:
     # app has drawn (it turns it back on). And portstorm uses no pydantic plugins: looking
     # for them in every installed package's metadata costs a few ms more.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # Textual paces frames 1/60 s apart: the panels an edit changes, derived a few ms after
+    # the board's frame, would wait up to 16 ms for theirs. Frames are drawn only when
+    # something changed, so a faster pace costs nothing while the board is still.
+    os.environ.setdefault("TEXTUAL_FPS", "120")
     gc.disable()
     try:
         _open_workshop(Path(file), insist)
