@@ -30,3 +30,10 @@ def test_networkx_is_imported_only_to_report_a_deploy_cycle() -> None:
     )
     assert "networkx" not in modules_loaded_by(derive_parsed.format((SAMPLES / "ecommerce.yaml").read_bytes()))
     assert "networkx" in modules_loaded_by(derive_parsed.format(CYCLE.encode()))
+
+
+def test_the_app_starts_without_the_derivation() -> None:
+    # The worker that derives imports it after the first frame: the start-up path must not.
+    loaded = modules_loaded_by("import tui.cli, tui.app, tui.workshop")
+    assert "textual.app" in loaded
+    assert not {"model.derive", "model.lint", "exports"} & loaded

@@ -10,7 +10,7 @@ milliseconds however big the session, and a hidden tab costs nothing until it is
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -21,10 +21,12 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
-from model.derive import Architecture, Flow, Service
-from model.lint import Problem
 from tui.lines import LazyText
 from tui.problemlist import ProblemList, problem_block, problem_line, visible
+
+if TYPE_CHECKING:  # the derivation is imported by the worker that runs it, after the first frame
+    from model.derive import Architecture, Flow, Service
+    from model.lint import Problem
 
 END = "end"
 """The key of the empty last line that a text ending in a line break shows."""
@@ -86,13 +88,13 @@ def flow_block(key: Hashable) -> Text:
         return Text("No event crosses a context yet: add a policy (p) in another context.", "dim italic")
     if key == END:
         return Text()
-    assert isinstance(key, Flow)
+    flow = cast("Flow", key)
     text = Text()
-    text.append(f"{key.producer} → {key.consumer}\n", "bold")
+    text.append(f"{flow.producer} → {flow.consumer}\n", "bold")
     text.append("  ")
-    text.append(visible(key.event), "black on #ffb347")
-    if key.commands:
-        text.append("  ▸ " + visible(", ".join(key.commands)), "#4da3ff")
+    text.append(visible(flow.event), "black on #ffb347")
+    if flow.commands:
+        text.append("  ▸ " + visible(", ".join(flow.commands)), "#4da3ff")
     return text
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from model.derive import Architecture
 from model.session import Session
+
+if TYPE_CHECKING:
+    from model.derive import Architecture
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from bisect import bisect_right
 from collections.abc import Hashable
 from itertools import accumulate
 from operator import attrgetter
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -27,9 +27,11 @@ from textual.style import Style
 from textual.visual import Visual
 from textual.widget import Widget
 
-from model.lint import Problem
 from tui.board import visible_text
 from tui.lines import Blocks
+
+if TYPE_CHECKING:
+    from model.lint import Problem
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
 
