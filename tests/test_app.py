@@ -663,6 +663,7 @@ async def test_the_filter_shows_only_matching_cards_and_keeps_the_cursor_on_them
         await capture(pilot, "Payment Refunded")  # a new card that matches shows at once
         session = screen_of(app).session
         assert "Payment Refunded" in [session.events[index].name for lane in board.lanes for index in lane.events]
+        assert f"{len(shown) + 1} of {everything + 1} cards" in str(board.border_title)  # and is counted
         await pilot.press("slash", "ctrl+u")  # deleting the "/" deletes the filter: every card again
         await pilot.pause()
         assert board.filter == ""

@@ -176,6 +176,9 @@ class Board(ScrollView, can_focus=True):
             self.marked &= {name_key(event.name) for event in session.events}
         self._update_size()
         self._say_where()
+        # Said again on every edit: a card added or changed under a filter changes its count.
+        words, total = visible_text(self.filter), len(session.events)
+        self.border_title = f"filter “{words}”: {self._shown} of {total} cards" if self.filter else ""
         if keep is not None and keep < len(session.events):
             self.select_event(keep)
         else:
@@ -194,8 +197,6 @@ class Board(ScrollView, can_focus=True):
             return self._shown
         self.filter = needle
         self.show(self.session)
-        total = len(self.session.events)
-        self.border_title = f"filter “{visible_text(text.strip())}”: {self._shown} of {total} cards" if needle else ""
         return self._shown
 
     def _matching(self) -> list[int] | None:
