@@ -75,8 +75,8 @@ class CaptureInput(Input):
 
     Lines and changes then go straight to the screen, in the order they were made, and
     ahead of this input's own repaint: the board a key changes (a new card, a filter) is
-    drawn in the same frame as the key's echo, not in the next one, which Textual paces
-    16 ms later.
+    drawn in the same frame as the key's echo, not in the next one, which Textual paces a
+    frame period later.
     """
 
     # Input widens its virtual size with every key typed, and Textual's own reactive then
