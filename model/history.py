@@ -8,7 +8,10 @@ few hundred bytes per ordinary edit, so thousands of edits keep memory flat.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import is_not
 from typing import Any
 
 from model.session import Record, Session
@@ -36,6 +39,19 @@ class _Step:
     header_after: Session
 
 
+def shared_ends(old: Sequence[object], new: Sequence[object]) -> tuple[int, int]:
+    """How many records at the head and at the tail of two versions of a list are the same objects.
+
+    An edit shares every record it did not touch, so what lies between is what it changed.
+    The scans run in C (an edit to a 10,000-event session looks at 10,000 pairs).
+    """
+    shortest = min(len(old), len(new))
+    prefix = next(compress(count(), map(is_not, old, new)), shortest)
+    tails = map(is_not, reversed(old[prefix:]), reversed(new[prefix:]))
+    suffix = next(compress(count(), tails), shortest - prefix)
+    return prefix, suffix
+
+
 def _difference(before: Session, after: Session, label: str) -> _Step:
     splices = []
     for section in SECTIONS:
@@ -43,13 +59,7 @@ def _difference(before: Session, after: Session, label: str) -> _Step:
         new: tuple[Record, ...] = getattr(after, section)
         if old is new:
             continue
-        shortest = min(len(old), len(new))
-        prefix = 0
-        while prefix < shortest and old[prefix] is new[prefix]:
-            prefix += 1
-        suffix = 0
-        while suffix < shortest - prefix and old[-1 - suffix] is new[-1 - suffix]:
-            suffix += 1
+        prefix, suffix = shared_ends(old, new)
         splices.append(_Splice(section, prefix, old[prefix : len(old) - suffix], new[prefix : len(new) - suffix]))
     return _Step(label, tuple(splices), _header(before), _header(after))
 

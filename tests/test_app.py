@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
@@ -767,3 +768,22 @@ async def test_cards_drawn_after_edits_look_as_if_drawn_afresh(shop) -> None:
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert drawn() == drawn_afresh()
+
+
+async def test_no_garbage_collection_runs_between_a_key_and_its_frame(shop, monkeypatch) -> None:
+    app = app_for(shop)
+    collector_on_in_action = []
+    move = Board.action_cursor
+
+    def watched_move(board: Board, dx: int, dy: int) -> None:
+        collector_on_in_action.append(gc.isenabled())
+        move(board, dx, dy)
+
+    monkeypatch.setattr(Board, "action_cursor", watched_move)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert gc.isenabled()
+        await pilot.press("down")
+        assert collector_on_in_action == [False]
+        await pilot.pause()
+        assert gc.isenabled()  # back on once the frame is drawn

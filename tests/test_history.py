@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from model import edits
 from model.history import History
 from model.session import Event, Session
-from tests.test_properties import sessions
+from tests.test_properties import edit_steps, edited, sessions
 
 
 def test_a_new_history_has_nothing_to_undo_or_redo() -> None:
@@ -91,33 +90,13 @@ def test_header_fields_and_extensions_come_back() -> None:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    sessions(),
-    st.lists(
-        st.tuples(st.sampled_from(["add", "delete", "move", "assign", "rename"]), st.integers(0, 50)), max_size=15
-    ),
-)
-def test_undoing_every_step_gives_back_every_version(session: Session, steps) -> None:
+@given(sessions(), edit_steps)
+def test_undoing_every_step_gives_back_every_version(session: Session, steps: list[tuple[str, int]]) -> None:
     history = History(session)
     versions = [session]
     for kind, number in steps:
-        current = history.session
-        count = len(current.events)
-        try:
-            if kind == "add":
-                changed = edits.add_event(
-                    current, Event(name=f"Generated {number} {len(versions)}"), number % (count + 1) - 1
-                )
-            elif kind == "delete" and count:
-                changed = edits.delete_events(current, [number % count])
-            elif kind == "move" and count:
-                changed = edits.move_event(current, number % count, (number * 7) % count)
-            elif kind == "assign" and count:
-                context = current.contexts[number % len(current.contexts)].id if current.contexts else None
-                changed = edits.assign(current, [number % count], context)
-            else:
-                changed = current.model_copy(update={"name": f"Renamed {number}"})
-        except edits.EditError:
+        changed = edited(history.session, kind, number, len(versions))
+        if changed is None:
             continue
         history.apply(changed, kind)
         versions.append(changed)

@@ -93,6 +93,32 @@ def sessions(draw: st.DrawFn) -> Session:
     )
 
 
+# One edit of a generated session: what kind, and a number that picks where and what.
+edit_steps = st.lists(
+    st.tuples(st.sampled_from(["add", "delete", "move", "assign", "rename"]), st.integers(0, 50)), max_size=15
+)
+
+
+def edited(current: Session, kind: str, number: int, tag: int) -> Session | None:
+    """`current` after one generated edit (`tag` keeps added names unique), or None when the edit is refused."""
+    from model import edits
+
+    count = len(current.events)
+    try:
+        if kind == "add":
+            return edits.add_event(current, Event(name=f"Generated {number} {tag}"), number % (count + 1) - 1)
+        if kind == "delete" and count:
+            return edits.delete_events(current, [number % count])
+        if kind == "move" and count:
+            return edits.move_event(current, number % count, (number * 7) % count)
+        if kind == "assign" and count:
+            context = current.contexts[number % len(current.contexts)].id if current.contexts else None
+            return edits.assign(current, [number % count], context)
+    except edits.EditError:
+        return None
+    return current.model_copy(update={"name": f"Renamed {number}"})
+
+
 common = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -226,7 +226,9 @@ class WorkshopScreen(Screen[None]):
                 self.say(f"Could not journal this edit ({failure.strerror or failure}); it is kept here", "error")
         self.query_one(Board).show(self.session, select)
         self.dirty = True
-        self.derive_soon()
+        # After the frame that shows the edit: a derivation started now would hold the
+        # interpreter in turns with the board's repaint and slow it down.
+        self.call_after_refresh(self.derive_soon)
         self.update_phasebar()
         if self.autosave_timer is not None:
             self.autosave_timer.stop()

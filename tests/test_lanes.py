@@ -1,0 +1,49 @@
+"""The board's lanes after an edit are the lanes of the edited session, however they are found."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from model import edits
+from model.history import shared_ends
+from model.session import Context, Event, Session
+from tests.test_properties import edit_steps, edited, sessions
+from tui.board import lanes_after_edit, lanes_of
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(), edit_steps)
+def test_lanes_found_from_the_last_edit_are_the_lanes_drawn_afresh(session: Session, steps) -> None:
+    lanes = lanes_of(session)
+    for tag, (kind, number) in enumerate(steps):
+        changed = edited(session, kind, number, tag)
+        if changed is None:
+            continue
+        lanes = lanes_after_edit(session, lanes, changed)
+        assert lanes == lanes_of(changed)
+        session = changed
+
+
+def test_an_added_card_shifts_only_the_cards_after_it() -> None:
+    contexts = (Context(id="orders"), Context(id="billing"))
+    events = tuple(Event(name=f"Thing {n} Happened", context=("orders", "billing")[n % 2]) for n in range(10))
+    before = Session(name="Shop", app="shop", contexts=contexts, events=events)
+    after = edits.add_event(before, Event(name="New Happened", context="orders"), 4)
+    lanes = lanes_after_edit(before, lanes_of(before), after)
+    assert [lane.events for lane in lanes] == [(), (0, 2, 4, 5, 7, 9), (1, 3, 6, 8, 10)]
+
+
+def test_a_new_context_draws_the_lanes_afresh() -> None:
+    before = Session(name="Shop", app="shop", events=(Event(name="Order Placed"),))
+    after = edits.assign(before.model_copy(update={"contexts": (Context(id="orders"),)}), [0], "orders")
+    assert lanes_after_edit(before, lanes_of(before), after) == lanes_of(after)
+
+
+def test_shared_ends_count_the_same_records_at_head_and_tail() -> None:
+    a, b, c, d = (object() for _ in range(4))
+    assert shared_ends((a, b, c), (a, b, c)) == (3, 0)
+    assert shared_ends((a, b, c), (a, d, c)) == (1, 1)
+    assert shared_ends((a, b), (a, b, c)) == (2, 0)
+    assert shared_ends((a, b), (c, a, b)) == (0, 2)
+    assert shared_ends((a,), (a, a)) == (1, 0)  # the shared head is never counted again in the tail
+    assert shared_ends((), ()) == (0, 0)
