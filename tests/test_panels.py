@@ -192,6 +192,7 @@ async def test_enter_and_a_click_choose_the_problem() -> None:
     problems = many_problems()
     app = PanelApp()
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # the tabs mount after the first frame
         app.panel.show(with_problems(problems))
         app.query_one(TabbedContent).active = "tab-problems"
         await pilot.pause()
@@ -210,6 +211,7 @@ async def test_the_list_follows_an_edit_and_keeps_the_highlight_on_its_problem()
     problems = many_problems(30)
     app = PanelApp()
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # the tabs mount after the first frame
         app.panel.show(with_problems(problems))
         app.query_one(TabbedContent).active = "tab-problems"
         await pilot.pause()
@@ -241,6 +243,7 @@ async def test_the_problems_tab_shows_new_counts_as_a_fresh_panel_does(count: in
     for shown in ([many_problems(3), many_problems(count)], [many_problems(count)]):
         app = PanelApp()
         async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()  # the tabs mount after the first frame
             for problems in shown:
                 app.panel.show(with_problems(problems))
                 await pilot.pause()
@@ -323,6 +326,7 @@ async def test_a_hidden_tab_waits_and_is_current_when_shown() -> None:
     asked: list[str] = []
     app = PanelApp()
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # the tabs mount after the first frame
         before = derive(session_from(TWO_CONTEXTS))
         app.panel.show(before)
         await pilot.pause()
@@ -364,6 +368,7 @@ async def test_a_tab_edited_while_hidden_looks_as_if_shown_fresh(tab: str) -> No
     for edits in ([before, after], [after]):
         app = PanelApp()
         async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()  # the tabs mount after the first frame
             for architecture in edits:
                 app.panel.show(architecture)
                 await pilot.pause()
@@ -466,6 +471,7 @@ async def test_many_problems_show_drawing_only_those_on_screen(monkeypatch) -> N
     assert len(architecture.problems) > 400
     app = PanelApp()
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # the tabs mount after the first frame
         app.query_one(TabbedContent).active = "tab-problems"
         await pilot.pause()
         app.panel.show(architecture)

@@ -171,22 +171,40 @@ class ArchitecturePanel(Vertical):
         super().__init__(id=id)
         self.problems: tuple[Problem, ...] = ()
         self._label = ""
+        self._tabs_mounted = False
+        self._waiting: Architecture | None = None  # a derivation that came before the tabs
 
     def compose(self) -> ComposeResult:
-        with TabbedContent():
-            with TabPane("Services", id="tab-services"), VerticalScroll():
-                yield LazyText("deriving…", id="services")
-            with TabPane("Flows", id="tab-flows"), VerticalScroll():
-                yield LazyText(id="flows")
-            with TabPane("Waves", id="tab-waves"), VerticalScroll():
-                yield LazyText(id="waves")
+        # The tabs come after the board's first frame: mounting them takes as long as all
+        # else that frame shows (45 ms), and until the first derivation they have nothing to show.
+        yield Static("deriving…", id="panel-waiting")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._mount_tabs)
+
+    async def _mount_tabs(self) -> None:
+        tabs = TabbedContent()
+        for pane in (
+            TabPane("Services", VerticalScroll(LazyText("deriving…", id="services")), id="tab-services"),
+            TabPane("Flows", VerticalScroll(LazyText(id="flows")), id="tab-flows"),
+            TabPane("Waves", VerticalScroll(LazyText(id="waves")), id="tab-waves"),
             # The box takes the pane's height, so a long list stops at the pane and scrolls
             # (an OptionList here grew as tall as all its problems, clipped by the panel).
-            with TabPane("Problems", id="tab-problems"), Vertical(id="problems-box"):
-                yield ProblemList(id="problems")
+            TabPane("Problems", Vertical(ProblemList(id="problems"), id="problems-box"), id="tab-problems"),
+        ):
+            tabs.compose_add_child(pane)  # as `with TabbedContent():` in a compose would
+        await self.query_one("#panel-waiting").remove()
+        await self.mount(tabs)
+        self._tabs_mounted = True
+        if self._waiting is not None:
+            self.show(self._waiting)
 
     def show(self, architecture: Architecture) -> None:
         """Show a new derivation: the tab on screen catches up now, the others when shown."""
+        if not self._tabs_mounted:
+            self._waiting = architecture  # shown as soon as the tabs are there
+            return
+        self._waiting = None
         self.query_one("#services", LazyText).set_blocks(lambda: service_keys(architecture), service_block)
         self.query_one("#flows", LazyText).set_blocks(lambda: flow_keys(architecture), flow_block)
         self.query_one("#waves", LazyText).set_blocks(lambda: wave_keys(architecture), wave_block)
