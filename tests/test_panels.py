@@ -236,6 +236,24 @@ async def test_the_list_follows_an_edit_and_keeps_the_highlight_on_its_problem()
         assert str(app.query_one(TabbedContent).get_tab("tab-problems").label) == "Problems 1✖ 1⚠"
 
 
+async def test_a_derivation_that_comes_before_the_tabs_is_shown_once_they_are_there() -> None:
+    # The tabs mount after the first frame; the first derivation may be done before that.
+    texts = []
+    for early in (True, False):
+        app = PanelApp()
+        async with app.run_test(size=SIZE) as pilot:
+            if early:
+                app.panel.show(with_problems(many_problems(5)))
+            await pilot.pause()
+            if not early:
+                app.panel.show(with_problems(many_problems(5)))
+            await pilot.wait_for_scheduled_animations()  # the tab's underline moves under the new label
+            await pilot.pause()
+            texts.append(screen_text(app))
+    assert "deriving…" not in texts[0]
+    assert texts[0] == texts[1]
+
+
 @pytest.mark.parametrize("count", [4, 40], ids=["label-as-wide", "label-wider"])
 async def test_the_problems_tab_shows_new_counts_as_a_fresh_panel_does(count: int) -> None:
     # A label as wide as the last repaints the tab alone; a wider one lays the tabs out again.
