@@ -118,6 +118,18 @@ def lanes_after_edit(before: Session, lanes: list[Lane], after: Session) -> list
     return result
 
 
+def _first_cells(segments: list[Segment], width: int) -> list[Segment]:
+    """The segments that fill the first `width` cells, the last one cut (as `Strip.crop` cuts)."""
+    kept, room = [], width
+    for segment in segments:
+        if room <= 0:
+            break
+        cells = cell_len(segment.text)
+        kept.append(segment if cells <= room else segment.split_cells(room)[0])
+        room -= cells
+    return kept
+
+
 def search_text(event: Event) -> str:
     """What a filter looks in: the card's name, command, actor, aggregate and context."""
     words = (event.name, event.command, event.actor, event.aggregate, event.context)
@@ -457,10 +469,15 @@ class Board(ScrollView, can_focus=True):
                 for number in range(first, last):
                     segments += self._card_line(number, row, line)
             cells, offset = (last - first) * LANE_WIDTH, scroll_x - first * LANE_WIDTH
-        strip = Strip(segments, cells)
-        if offset or cells > width:
-            strip = strip.crop(offset, offset + width)
-        return strip.extend_cell_length(width, background)
+        if offset:  # scrolled by part of a lane (a sideways mouse wheel): rare
+            return Strip(segments, cells).crop(offset, offset + width).extend_cell_length(width, background)
+        # Cut or padded here rather than by the Strip's own methods, which would build a second
+        # Strip for every line of a frame (each one sets up seven caches).
+        if cells > width:
+            segments = _first_cells(segments, width)  # the last lane, partly in view
+        elif cells < width:
+            segments.append(Segment(" " * (width - cells), background))
+        return Strip(segments, width)
 
     def _header(self, lane: Lane, y: int) -> list[Segment]:
         if y == 0:

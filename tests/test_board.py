@@ -1,14 +1,18 @@
-"""The board's lanes after an edit are the lanes of the edited session, however they are found."""
+"""The board's own parts: lanes found after an edit, and lines cut to the width in view."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
 
 from model import edits
 from model.history import shared_ends
 from model.session import Context, Event, Session
 from tests.test_properties import edit_steps, edited, sessions
-from tui.board import lanes_after_edit, lanes_of
+from tui.board import _first_cells, lanes_after_edit, lanes_of
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -47,3 +51,14 @@ def test_shared_ends_count_the_same_records_at_head_and_tail() -> None:
     assert shared_ends((a, b), (c, a, b)) == (0, 2)
     assert shared_ends((a,), (a, a)) == (1, 0)  # the shared head is never counted again in the tail
     assert shared_ends((), ()) == (0, 0)
+
+
+@given(
+    st.lists(st.text(st.sampled_from("ab 日本✓…"), min_size=1, max_size=6), min_size=1, max_size=6),
+    st.integers(0, 40),
+)
+def test_a_line_cut_to_the_view_is_what_a_strip_crop_gives(texts: list[str], width: int) -> None:
+    segments = [Segment(text, Style(bold=number % 2 == 0)) for number, text in enumerate(texts)]
+    whole = Strip(segments)
+    width = min(width, whole.cell_length)
+    assert Strip(_first_cells(segments, width), width) == whole.crop(0, width)
