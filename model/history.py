@@ -8,13 +8,10 @@ few hundred bytes per ordinary edit, so thousands of edits keep memory flat.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress, count
-from operator import is_not
 from typing import Any
 
-from model.session import Record, Session
+from model.session import Record, Session, shared_ends
 
 SECTIONS = ("contexts", "events", "policies", "infrastructure", "hotspots")
 _EMPTY: dict[str, Any] = dict.fromkeys(SECTIONS, ())
@@ -37,19 +34,6 @@ class _Step:
     header_before: Session
     """The session's own fields (name, app, `x-` keys) before the edit, with empty lists."""
     header_after: Session
-
-
-def shared_ends(old: Sequence[object], new: Sequence[object]) -> tuple[int, int]:
-    """How many records at the head and at the tail of two versions of a list are the same objects.
-
-    An edit shares every record it did not touch, so what lies between is what it changed.
-    The scans run in C (an edit to a 10,000-event session looks at 10,000 pairs).
-    """
-    shortest = min(len(old), len(new))
-    prefix = next(compress(count(), map(is_not, old, new)), shortest)
-    tails = map(is_not, reversed(old[prefix:]), reversed(new[prefix:]))
-    suffix = next(compress(count(), tails), shortest - prefix)
-    return prefix, suffix
 
 
 def _difference(before: Session, after: Session, label: str) -> _Step:

@@ -9,7 +9,6 @@ from rich.style import Style
 from textual.strip import Strip
 
 from model import edits
-from model.history import shared_ends
 from model.session import Context, Event, Session
 from tests.test_properties import edit_steps, edited, sessions
 from tui.board import _first_cells, lanes_after_edit, lanes_of
@@ -41,16 +40,6 @@ def test_a_new_context_draws_the_lanes_afresh() -> None:
     before = Session(name="Shop", app="shop", events=(Event(name="Order Placed"),))
     after = edits.assign(before.model_copy(update={"contexts": (Context(id="orders"),)}), [0], "orders")
     assert lanes_after_edit(before, lanes_of(before), after) == lanes_of(after)
-
-
-def test_shared_ends_count_the_same_records_at_head_and_tail() -> None:
-    a, b, c, d = (object() for _ in range(4))
-    assert shared_ends((a, b, c), (a, b, c)) == (3, 0)
-    assert shared_ends((a, b, c), (a, d, c)) == (1, 1)
-    assert shared_ends((a, b), (a, b, c)) == (2, 0)
-    assert shared_ends((a, b), (c, a, b)) == (0, 2)
-    assert shared_ends((a,), (a, a)) == (1, 0)  # the shared head is never counted again in the tail
-    assert shared_ends((), ()) == (0, 0)
 
 
 @given(

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 
 from model import edits
 from model.history import History
-from model.session import Event, Session
+from model.session import Event, Session, shared_ends
 from tests.test_properties import edit_steps, edited, sessions
 
 
@@ -106,3 +106,13 @@ def test_undoing_every_step_gives_back_every_version(session: Session, steps: li
     for expected in versions[1:]:
         history.redo()
         assert history.session == expected
+
+
+def test_shared_ends_count_the_same_records_at_head_and_tail() -> None:
+    a, b, c, d = (object() for _ in range(4))
+    assert shared_ends((a, b, c), (a, b, c)) == (3, 0)
+    assert shared_ends((a, b, c), (a, d, c)) == (1, 1)
+    assert shared_ends((a, b), (a, b, c)) == (2, 0)
+    assert shared_ends((a, b), (c, a, b)) == (0, 2)
+    assert shared_ends((a,), (a, a)) == (1, 0)  # the shared head is never counted again in the tail
+    assert shared_ends((), ()) == (0, 0)

@@ -21,8 +21,7 @@ from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from model.history import shared_ends
-from model.session import Event, Session, name_key
+from model.session import Event, Session, name_key, shared_ends
 
 LANE_WIDTH = 30
 CARD_WIDTH = 27
