@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from model import edits
 from model.derive import derive
+from model.session import Event
 from model.sessionfile import load_session, save_session
 from tests.conftest import SAMPLES
 from tui import workshop
@@ -275,6 +277,20 @@ async def test_panels_follow_the_edits(empty) -> None:
         assert "Wave 2" in str(screen.query_one("#waves").render())
 
 
+async def test_a_derivation_asked_for_after_a_frame_that_never_came_is_asked_for_again(empty) -> None:
+    # An edit asks for its derivation after its frame; a dialog opened and closed within that
+    # frame can take the request with it. The once-a-second tick notices and asks again.
+    app = app_for(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        changed = edits.add_event(screen.session, Event(name="Order Placed"))
+        screen.history.apply(changed, "add Order Placed")  # the edit, with its request lost
+        screen.tick()
+        await settle(pilot)
+        assert screen.architecture == derive(changed)
+
+
 async def test_problem_jumps_to_its_card(empty) -> None:
     app = app_for(empty)
     async with app.run_test(size=SIZE) as pilot:
@@ -524,9 +540,6 @@ async def test_every_kind_of_edit_is_undone_and_redone(shop, kind) -> None:
 
 
 async def test_edits_a_crash_left_in_the_journal_are_recovered_and_said(shop) -> None:
-    from model import edits
-    from model.session import Event
-
     crashed = SessionStore(shop)
     session = crashed.load()
     crashed.record(edits.add_event(session, Event(name="Unsaved Happened")))  # journaled, never saved

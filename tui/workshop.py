@@ -151,6 +151,7 @@ class WorkshopScreen(Screen[None]):
         self.read_only = read_only
         self.filter_typing = False  # the capture line holds a filter being typed
         self.architecture: Architecture | None = None
+        self.derive_asked_for: Session | None = None  # the version the last derivation was started for
         self.dirty = False
         self.save_error: str | None = None
         self.phase = 0
@@ -246,6 +247,7 @@ class WorkshopScreen(Screen[None]):
     # ------------------------------------------------------------ deriving
 
     def derive_soon(self) -> None:
+        self.derive_asked_for = self.session
         self.derive_in_background(self.session)
 
     # A description, because Textual would otherwise name the worker after the repr of
@@ -816,6 +818,10 @@ class WorkshopScreen(Screen[None]):
     def tick(self) -> None:
         if self.timebox_end is not None:
             self.update_phasebar()
+        if self.derive_asked_for is not self.session:
+            # An edit asks for its derivation after its frame; a screen opened and closed
+            # within that frame can take the request with it.
+            self.derive_soon()
 
     def update_phasebar(self) -> None:
         phase = PHASES[self.phase]
