@@ -729,7 +729,24 @@ async def test_the_view_follows_a_card_captured_into_a_new_lane_off_screen(empty
         board = screen_of(app).query_one(Board)
         assert board.lane == len(board.lanes) - 1
         assert board.scroll_x == board.max_scroll_x > 0
-        assert str(board.border_subtitle).startswith(f"lanes 2–{len(board.lanes)} of {len(board.lanes)}")
+        assert board.scroll_x % LANE_WIDTH == 0  # no lane shown cut on the left
+        first_shown = int(board.scroll_x) // LANE_WIDTH + 1
+        assert str(board.border_subtitle).startswith(f"lanes {first_shown}–{len(board.lanes)} of {len(board.lanes)}")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48), (131, 40)])
+async def test_the_view_stops_at_a_lanes_edge_all_the_way_to_the_last_lane(shop, size) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=size) as pilot:
+        board = screen_of(app).query_one(Board)
+        board.select_lane(None)
+        for _ in board.lanes:
+            await pilot.press("right")
+            assert board.scroll_x % LANE_WIDTH == 0
+        assert board.lane == len(board.lanes) - 1
+        assert board.scroll_x > 0
+        drawn = board.scroll_x + board.size.width
+        assert drawn - LANE_WIDTH < len(board.lanes) * LANE_WIDTH <= drawn  # the last lane in full
 
 
 async def test_a_big_board_opens_on_its_first_card_and_says_what_is_in_view(tmp_path) -> None:

@@ -360,6 +360,7 @@ class Board(ScrollView, can_focus=True):
         return resized
 
     def on_resize(self) -> None:
+        self._update_size()
         self._say_where()
 
     def watch_lane(self) -> None:
@@ -414,7 +415,10 @@ class Board(ScrollView, can_focus=True):
 
     def _update_size(self) -> None:
         rows = max((len(lane.events) for lane in self.lanes), default=0)
-        self.virtual_size = Size(len(self.lanes) * LANE_WIDTH, rows * CARD_HEIGHT + HEADER_HEIGHT)
+        width, view = len(self.lanes) * LANE_WIDTH, self.scrollable_content_region.width
+        if width > view:  # room after the last lane, so that the view stops at a lane's edge there too
+            width += -(width - view) % LANE_WIDTH
+        self.virtual_size = Size(width, rows * CARD_HEIGHT + HEADER_HEIGHT)
 
     def watch_scroll_x(self, old: float, new: float) -> None:
         super().watch_scroll_x(old, new)
