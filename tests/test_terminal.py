@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -122,6 +123,47 @@ def test_closing_the_terminal_window_keeps_the_last_edit(terminal, tmp_path) -> 
     while time.monotonic() < deadline and not load_session(path).events:
         time.sleep(0.1)  # polling the file until the dying process has written it
     assert [(event.name, event.context) for event in load_session(path).events] == [("Window Closed Early", "ops")]
+
+
+def test_a_terminal_gone_without_a_hang_up_signal_saves_the_edit_and_ends_portstorm(terminal, tmp_path) -> None:
+    # Run by make (`make demo`), portstorm gets no hang-up signal when its window closes:
+    # its input just ends.
+    path = tmp_path / "storm.yaml"
+    path.write_text("portstorm: 1\nname: Storm\napp: storm\n")
+    makefile = tmp_path / "Makefile"
+    makefile.write_text(f"workshop:\n\tPORTSTORM_AUTOSAVE_SECONDS=3600 {PORTSTORM} {path}\n")
+    terminal.start(f"{executable('make')} -f {makefile} workshop")
+    terminal.wait_for(lambda screen: "Collect" in screen, "the board")
+    (pid,) = _processes_running(path)
+    terminal.start_capturing()
+    terminal.type("Wrapper Closed @ops")
+    terminal.keys("Enter")
+    terminal.wait_for(lambda screen: "added 'Wrapper Closed'" in screen, "the edit on screen")
+    terminal.run("kill-server")
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists() and _state(pid) != "Z":
+        time.sleep(0.1)  # polling until portstorm notices its terminal is gone
+    assert not Path(f"/proc/{pid}").exists() or _state(pid) == "Z", "portstorm outlived its terminal"
+    assert [(event.name, event.context) for event in load_session(path).events] == [("Wrapper Closed", "ops")]
+    assert not SessionStore(path).lock_path.exists()
+
+
+def _processes_running(path: Path) -> list[int]:
+    """The portstorm processes that have `path` open (by their command line)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            words = proc.joinpath("cmdline").read_bytes().split(b"\0")
+            if str(path).encode() in words and any(word.endswith(b"portstorm") for word in words):
+                found.append(int(proc.name))
+    return found
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
 
 
 KILL_ROUNDS = 200 if os.environ.get("PORTSTORM_LONG_TESTS") else 50

@@ -11,6 +11,7 @@ import contextlib
 import gc
 import os
 import signal
+import sys
 from typing import Any
 
 from textual import events
@@ -41,6 +42,7 @@ class PortstormApp(App[None]):
         self.store, self.session, self.insist = store, session, insist
         self.holder: LockHolder | None = None
         self._previous_handlers: dict[int, Any] = {}
+        self._terminal = sys.__stdin__.fileno() if sys.__stdin__ is not None and sys.__stdin__.isatty() else None
 
     def get_default_screen(self) -> Screen[Any]:
         """The workshop itself when the file is free, so no blank screen is built, drawn and covered first."""
@@ -69,8 +71,14 @@ class PortstormApp(App[None]):
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
-        # A key's pause ends with its frame; should that never come (its screen closed first), this ends it.
-        self.set_interval(1.0, _collect_again)
+        self.set_interval(1.0, self._each_second)
+
+    def _each_second(self) -> None:
+        gc.enable()  # a key's pause ends with its frame; should that never come (its screen closed first), this ends it
+        if self._terminal is not None and not os.isatty(self._terminal):
+            # The terminal is gone and no hang-up signal came: portstorm ran under `make`, say,
+            # which took the signal. Textual would go on reading nothing from it forever.
+            self._save_and_leave(signal.SIGHUP, None)
 
     def on_mount(self) -> None:
         # A closed terminal window (SIGHUP) or a polite kill (SIGTERM) must not lose the
