@@ -8,11 +8,13 @@ be plain identifiers. Every piece of user text goes through its format's escaper
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -98,9 +100,12 @@ def render_mermaid(context: ExportContext) -> dict[str, str]:
 def render_dot(context: ExportContext) -> dict[str, str]:
     """The DOT sources, and each one drawn as SVG when Graphviz is installed."""
     files: dict[str, str] = {}
-    for view in views(context):
+    shown = views(context)
+    # Graphviz on every core at once: a big session has dozens of diagrams to lay out.
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        drawings = list(pool.map(lambda view: svg(context, view.dot), shown))
+    for view, drawing in zip(shown, drawings, strict=True):
         files[f"diagrams/{view.slug}.dot"] = view.dot
-        drawing = svg(context, view.dot)
         if drawing is not None:
             files[f"diagrams/{view.slug}.svg"] = drawing
     return files
