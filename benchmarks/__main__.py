@@ -324,7 +324,7 @@ def run(size: Size, progress: Callable[[str], None]) -> tuple[list[Row], dict[st
     compile_portstorm()
     small_events, big_events = f"{size.small[0]:,}", f"{size.big[0]:,}"
     # Without Graphviz the export skips the SVG drawings: the row must not pass for the whole job.
-    drawn = "" if shutil.which("dot") else " (Graphviz not installed: no SVGs drawn)"
+    no_drawings = "" if shutil.which("dot") else " (Graphviz not installed: no SVGs drawn)"
     rows = {
         row.id: row
         for row in (
@@ -338,7 +338,7 @@ def run(size: Size, progress: Callable[[str], None]) -> tuple[list[Row], dict[st
             Row("edit-board", f"add one event, board repainted ({big_events})", "B_key", 3.0),
             Row("edit-panels", "derived panels repainted after that edit", "2×B_derive+3×B_key", 1.0),
             Row("filter-big", f"filter the whole {big_events}-card board, per key", "B_key", 10.0),
-            Row("export-small", f"export everything, {small_events} events{drawn}", "1 s", 1.0),
+            Row("export-small", f"export everything, {small_events} events{no_drawings}", "1 s", 1.0),
             Row("export-small-own", "the same without Graphviz drawing the SVGs", "1 s", 1.0),
             Row("memory-small", f"peak memory, {small_events} events", "B_rss", 2.0, unit="MiB"),
             Row("memory-big", f"peak memory, {big_events} events", "B_rss", 3.0, unit="MiB"),

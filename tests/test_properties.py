@@ -7,6 +7,7 @@ from typing import get_args
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from model import edits
 from model.derive import derive
 from model.session import (
     EVENT_BUS,
@@ -101,8 +102,6 @@ edit_steps = st.lists(
 
 def edited(current: Session, kind: str, number: int, tag: int) -> Session | None:
     """`current` after one generated edit (`tag` keeps added names unique), or None when the edit is refused."""
-    from model import edits
-
     count = len(current.events)
     try:
         if kind == "add":
