@@ -57,7 +57,12 @@ class ExportResult:
 
 def render(context: ExportContext, formats: Iterable[str]) -> dict[str, str | bytes]:
     """Every file of the chosen formats, by relative path (nothing is written)."""
+    formats = list(formats)
     files: dict[str, str | bytes] = {}
+    if {"dot", "html"} & set(formats):
+        from exports.diagrams import start_drawing  # imports this module: imported when needed
+
+        start_drawing(context)
     for name in formats:
         module = importlib.import_module(FORMATS[name][0])
         files.update(getattr(module, f"render_{name}")(context))

@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from benchmarks.generate import synthetic_session
 from exports.bundle import ExportError
 from exports.context import ExportContext
 from exports.diagrams import render_dot, render_mermaid, render_plantuml, svg, views
@@ -328,6 +329,30 @@ def test_svg_draws_with_graphviz(contexts: dict[str, ExportContext], files: dict
     ids = re.findall(r' id="([^"]*)"', drawing)  # unique across the drawings of one HTML page
     assert len(ids) == len(set(ids))
     assert all(value.startswith("deploy") for value in ids)
+
+
+def test_each_drawing_is_what_graphviz_draws_of_its_file_alone(files: dict[str, dict[str, str]]) -> None:
+    """One Graphviz draws many views in turn; each SVG must still be its own file's drawing, byte for byte."""
+    dot = executable("dot")
+    for drawn in files.values():
+        for path, source in drawn.items():
+            if path.endswith(".dot"):
+                alone = subprocess.run([dot, "-Tsvg"], input=source, capture_output=True, encoding="utf-8", check=True)
+                assert drawn[path.removesuffix(".dot") + ".svg"] == alone.stdout[alone.stdout.index("<svg") :], path
+
+
+def test_a_map_of_many_arrows_draws_every_label_placed_after_the_layout() -> None:
+    """Laid out as nodes of their own, 119 labels would take Graphviz seconds; as xlabels, still all drawn."""
+    dot = executable("dot")
+    context = export_context(synthetic_session(600, 20))
+    source = views(context)[0].dot
+    arrows = len({(flow.producer, flow.consumer) for flow in context.architecture.flows})
+    assert arrows > 100
+    assert source.count(" [xlabel=") == arrows
+    assert " [label=" not in source.split(" -> ", 1)[1]
+    drawing = subprocess.run([dot, "-Tsvg"], input=source, capture_output=True, encoding="utf-8", check=True).stdout
+    texts = {element.text for element in ElementTree.fromstring(drawing).iter("{http://www.w3.org/2000/svg}text")}
+    assert {flow.event for flow in context.architecture.flows} <= texts
 
 
 def test_svg_without_graphviz_is_none(contexts: dict[str, ExportContext]) -> None:
