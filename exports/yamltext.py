@@ -12,9 +12,28 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _SafeDumper  # type: ignore[assignment]
 
 
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
 class _Dumper(_SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True  # a value used twice is written twice: anchors confuse readers and some tools
+
+    def represent_data(self, data: Any) -> yaml.Node:
+        """The nodes PyYAML's safe representer builds with `dump_yaml`'s settings, faster.
+
+        Exports are mostly strings, dicts and lists, and the generic path looks each
+        value's type up in tables and checks for aliases first: half of a big export's time.
+        """
+        kind = type(data)
+        if kind is str:
+            return yaml.ScalarNode(_STR, data)
+        if kind is dict:
+            pairs = [(self.represent_data(key), self.represent_data(value)) for key, value in data.items()]
+            return yaml.MappingNode(_MAP, pairs, flow_style=False)
+        if kind is list:
+            return yaml.SequenceNode(_SEQ, [self.represent_data(item) for item in data], flow_style=False)
+        return super().represent_data(data)
 
 
 def dump_yaml(data: Any, header: str = "") -> str:
