@@ -770,6 +770,9 @@ async def test_a_big_board_opens_on_its_first_card_and_says_what_is_in_view(tmp_
         assert board.row == last_row - 1
         assert board.scroll_y > 0
         assert str(board.border_subtitle).endswith(f"–{last_row} of {rows}")
+        # The hidden scrollbars stay still: moving them would have Textual map every widget of
+        # the screen again on each scroll (they are not on it), for nothing anyone sees.
+        assert board.vertical_scrollbar.position == board.horizontal_scrollbar.position == 0
 
 
 async def test_cards_drawn_after_edits_look_as_if_drawn_afresh(shop) -> None:

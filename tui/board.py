@@ -420,12 +420,17 @@ class Board(ScrollView, can_focus=True):
             width += -(width - view) % LANE_WIDTH
         self.virtual_size = Size(width, rows * CARD_HEIGHT + HEADER_HEIGHT)
 
+    # Not ScrollView's watchers: they move the hidden scrollbars, and Textual then maps every
+    # widget of the screen again (the scrollbars are not on it), about 2 ms a scroll.
     def watch_scroll_x(self, old: float, new: float) -> None:
-        super().watch_scroll_x(old, new)
-        self._say_where()
+        self._scrolled(old, new)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
+        self._scrolled(old, new)
+
+    def _scrolled(self, old: float, new: float) -> None:
+        if round(old) != round(new):
+            self.refresh()
         self._say_where()
 
     def _say_where(self) -> None:
