@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -99,6 +101,11 @@ def format_path(path: Path) -> str:
 
 def load_session(path: str | os.PathLike[str]) -> Session:
     """Read and validate a session file, or raise SessionError."""
+    return read_session(path)[0]
+
+
+def read_session(path: str | os.PathLike[str]) -> tuple[Session, bytes]:
+    """`load_session`, with the bytes the session was read from."""
     file = os.fspath(path)
     try:
         with open(file, "rb") as stream:
@@ -113,7 +120,7 @@ def load_session(path: str | os.PathLike[str]) -> Session:
         raise _fail(file, "permission denied") from None
     except OSError as error:
         raise _fail(file, f"cannot read: {error.strerror or error}") from None
-    return parse_session(data, file)
+    return parse_session(data, file), data
 
 
 def parse_session(data: bytes, file: str = "<session>") -> Session:
@@ -606,6 +613,41 @@ def _record_text(record: Record, items: Any) -> str:
         _record_texts.clear()
     _record_texts[id(record)] = (record, text)  # holding the record keeps its id from being reused
     return text
+
+
+def record_texts(session: Session) -> dict[str, list[str]]:
+    """Each record's text by section: the items of the sections `dump_session` writes."""
+    return {
+        section: [_record_text(record, items) for record in getattr(session, section)] for section, items in _SECTIONS
+    }
+
+
+def remember_record_texts(session: Session, texts: Mapping[str, list[str]]) -> bool:
+    """Take the `record_texts` of `session` worked out elsewhere (another process that read the same bytes).
+
+    They are checked first: a text for every record, and the first and the last of each
+    section as this process writes them. Returns whether they were taken.
+    """
+    for section, items in _SECTIONS:
+        records: tuple[Record, ...] = getattr(session, section)
+        given = texts.get(section)
+        if not isinstance(given, list) or len(given) != len(records) or not all(type(text) is str for text in given):
+            return False
+        if records and not all(_record_text(records[end], items) == given[end] for end in (0, -1)):
+            return False
+    if len(_record_texts) + sum(len(texts[section]) for section, _ in _SECTIONS) > _RECORD_TEXTS_LIMIT:
+        _record_texts.clear()
+    for section, _ in _SECTIONS:
+        records = getattr(session, section)
+        _record_texts.update((id(record), (record, text)) for record, text in zip(records, texts[section], strict=True))
+    return True
+
+
+def write_record_texts() -> None:
+    """`record_texts` of the session file on stdin, as JSON on stdout: `SessionStore.prepare` runs this."""
+    gc.disable()  # as `parse_session` does: the work allocates much and frees nothing until the end
+    session = parse_session(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(json.dumps(record_texts(session), ensure_ascii=False).encode("utf-8"))
 
 
 def _context_items(context: Context) -> list[tuple[str, yaml.Node | None]]:

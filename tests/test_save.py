@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 
 from model.session import Event, Session
-from model.sessionfile import dump_session, load_session, parse_session, save_session
-from tests.conftest import SAMPLES, session_from
+from model.sessionfile import (
+    dump_session,
+    load_session,
+    parse_session,
+    record_texts,
+    remember_record_texts,
+    save_session,
+)
+from tests.conftest import SAMPLES, hostile_session, session_from
 
 MESSY = """\
 # a comment that a save does not keep
@@ -148,3 +158,17 @@ def test_a_failed_save_leaves_the_old_file_and_no_debris(tmp_path, monkeypatch) 
         save_session(session_from(MESSY).model_copy(update={"name": "Renamed"}), path)
     assert path.read_text() == MESSY
     assert sorted(item.name for item in tmp_path.iterdir()) == ["shop.yaml"]
+
+
+def test_record_texts_from_another_process_are_checked_before_they_are_taken() -> None:
+    text = dump_session(hostile_session())  # every free text awkward, much of it not ASCII
+    command = [sys.executable, "-c", "from model.sessionfile import write_record_texts; write_record_texts()"]
+    texts = json.loads(subprocess.run(command, input=text.encode(), capture_output=True, check=True).stdout)
+    assert texts == record_texts(parse_session(text.encode()))
+    fresh = parse_session(text.encode())
+    events = texts["events"]
+    assert not remember_record_texts(fresh, {**texts, "events": events[1:] + events[:1]})  # other records'
+    assert not remember_record_texts(fresh, {**texts, "policies": texts["policies"][:-1]})  # one missing
+    assert not remember_record_texts(fresh, {key: value for key, value in texts.items() if key != "hotspots"})
+    assert remember_record_texts(fresh, texts)
+    assert dump_session(fresh) == text

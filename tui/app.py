@@ -168,9 +168,11 @@ class PortstormApp(App[None]):
 
     def on_unmount(self) -> None:
         self.store.release_lock()
+        self.store.close_helper()
         for screen in self.screen_stack:
             if isinstance(screen, WorkshopScreen):
                 screen.store.release_lock()  # after "save as", the screen holds another file
+                screen.store.close_helper()
         for number, handler in self._previous_handlers.items():
             signal.signal(number, handler)
 

@@ -11,13 +11,27 @@ import contextlib
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from model import sessionfile
 from model.journal import Journal
 from model.session import Session
-from model.sessionfile import SessionError, dump_session, load_session, parse_session, save_bytes, write_atomic
+from model.sessionfile import (
+    SessionError,
+    dump_session,
+    parse_session,
+    read_session,
+    remember_record_texts,
+    save_bytes,
+    write_atomic,
+)
+
+_HELPER_SECONDS = 120
+"""How long `prepare`'s helper process may take (a 16 MiB session takes some seconds)."""
 
 
 @dataclass(frozen=True)
@@ -41,10 +55,13 @@ class SessionStore:
         """Time and size of the file when it last held `known`."""
         self.holds_lock = False
         self.journal = Journal(path)
+        self._loaded: Session | None = None
+        """The session `load` read last, from the bytes in `known`."""
+        self._helper: subprocess.Popen[bytes] | None = None
 
     def load(self) -> Session:
-        session = load_session(self.path)
-        self.known = self.path.read_bytes()
+        session, self.known = read_session(self.path)
+        self._loaded = session
         return session
 
     def save(self, session: Session) -> bool:
@@ -62,8 +79,48 @@ class SessionStore:
         return written
 
     def prepare(self, session: Session) -> None:
-        """Fill the serializer's cache of record texts (slow for a big session; run it in a thread)."""
+        """Fill the serializer's cache of record texts, so that the first edit's journal entry is quick.
+
+        That is a second's work at 10,000 events, and a thread of this process doing it would
+        hold the interpreter in turns with every key pressed meanwhile. So another Python
+        process does it, on another core, from the bytes the session was read from; this
+        one only waits for it (run it in a thread).
+        """
+        if session is self._loaded and self.known is not None:
+            texts = self._record_texts_elsewhere(self.known)
+            if texts is not None and remember_record_texts(session, texts):
+                return
         dump_session(session)
+
+    def _record_texts_elsewhere(self, data: bytes) -> dict[str, list[str]] | None:
+        """`model.sessionfile.record_texts` of `data`, worked out by another process (None if it failed)."""
+        if not sys.executable:
+            return None
+        here = str(Path(sessionfile.__file__).resolve().parent.parent)  # where `model` is, installed or not
+        paths = [here, *filter(None, [os.environ.get("PYTHONPATH")])]
+        command = [sys.executable, "-c", "from model.sessionfile import write_record_texts; write_record_texts()"]
+        try:
+            self._helper = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(paths), "PYDANTIC_DISABLE_PLUGINS": "__all__"},
+            )
+            output, _ = self._helper.communicate(data, timeout=_HELPER_SECONDS)
+            texts = json.loads(output) if self._helper.returncode == 0 else None
+        except (OSError, ValueError, subprocess.SubprocessError):
+            texts = None
+        finally:
+            self.close_helper()
+        return texts if isinstance(texts, dict) else None
+
+    def close_helper(self) -> None:
+        """End the process `prepare` started, if it still runs (the app is closing)."""
+        helper, self._helper = self._helper, None
+        if helper is not None and helper.poll() is None:
+            helper.kill()
+            helper.wait()
 
     def record(self, session: Session) -> None:
         """Journal an edit before it is shown as done (raises OSError when the disk refuses)."""
