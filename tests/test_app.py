@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual.filter import ANSIToTruecolor
+from textual.geometry import Region
 
 from model import edits
 from model.derive import derive
@@ -820,3 +822,38 @@ async def test_no_garbage_collection_runs_between_a_key_and_its_frame(shop, monk
         assert collector_on_in_action == [False]
         await pilot.pause()
         assert gc.isenabled()  # back on once the frame is drawn
+
+
+def _board_colours(app: PortstormApp) -> set:
+    board = screen_of(app).query_one(Board)
+    lines = board.render_lines(Region(0, 0, board.outer_size.width, board.outer_size.height))
+    return {
+        colour
+        for line in lines
+        for segment in line
+        if segment.style is not None
+        for colour in (segment.style.color, segment.style.bgcolor)
+        if colour is not None
+    }
+
+
+async def test_the_board_is_all_truecolor_so_it_skips_turning_ansi_colours_into_truecolor(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not any(
+            isinstance(found, ANSIToTruecolor) for found in screen_of(app).query_one(Board).get_line_filters()
+        )
+        colours = _board_colours(app)
+        assert len(colours) > 5
+        assert all(colour.triplet is not None for colour in colours)  # nothing is left for the terminal's palette
+
+
+async def test_the_board_still_honours_no_color(shop, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        colours = _board_colours(app)
+        assert colours
+        assert all(len(set(colour.triplet)) == 1 for colour in colours)  # greys only

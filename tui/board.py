@@ -8,6 +8,7 @@ lane, cards follow the timeline from top to bottom and show their timeline numbe
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -15,6 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events, messages
 from textual.binding import Binding
+from textual.filter import ANSIToTruecolor, LineFilter
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
@@ -445,6 +447,11 @@ class Board(ScrollView, can_focus=True):
         if rows > rows_shown:
             where += f" · rows {first_row + 1}–{min(rows, first_row + rows_shown)} of {rows}"
         self.border_subtitle = where
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # Every colour on the board is truecolor already (its notes', the theme's background and
+        # border): turning ANSI colours into truecolor would only copy each line, once a frame.
+        return [found for found in super().get_line_filters() if not isinstance(found, ANSIToTruecolor)]
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # The theme's style, under everything the notes do not colour: read once a frame,
