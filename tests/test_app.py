@@ -807,21 +807,52 @@ async def test_cards_drawn_after_edits_look_as_if_drawn_afresh(shop) -> None:
 
 async def test_no_garbage_collection_runs_between_a_key_and_its_frame(shop, monkeypatch) -> None:
     app = app_for(shop)
-    collector_on_in_action = []
-    move = Board.action_cursor
+    collector_on: list[tuple[str, bool]] = []  # ("action" or "frame", whether it was on), in order
+    move, draw = Board.action_cursor, Board.render_lines
 
     def watched_move(board: Board, dx: int, dy: int) -> None:
-        collector_on_in_action.append(gc.isenabled())
+        collector_on.append(("action", gc.isenabled()))
         move(board, dx, dy)
 
+    def watched_draw(board: Board, crop: Region) -> list:
+        collector_on.append(("frame", gc.isenabled()))
+        return draw(board, crop)
+
     monkeypatch.setattr(Board, "action_cursor", watched_move)
+    monkeypatch.setattr(Board, "render_lines", watched_draw)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert gc.isenabled()
-        await pilot.press("down")
-        assert collector_on_in_action == [False]
+        for key in ("down", "down", "right", "up", "left"):
+            collector_on.clear()
+            await pilot.press(key)
+            await pilot.pause()
+            after_action = collector_on[[step for step, _ in collector_on].index("action") :]
+            assert after_action[:2] == [("action", False), ("frame", False)], key
+            assert gc.isenabled(), key  # back on once that frame is drawn
+
+
+async def test_a_key_a_field_takes_pauses_the_collector_until_the_next_tick(shop, monkeypatch) -> None:
+    app = app_for(shop)
+    collector_on_in_frames: list[bool] = []
+    draw, tick = Board.render_lines, PortstormApp._each_second
+    monkeypatch.setattr(PortstormApp, "_each_second", lambda app: None)  # this test ticks by hand
+
+    def watched_draw(board: Board, crop: Region) -> list:
+        collector_on_in_frames.append(gc.isenabled())
+        return draw(board, crop)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await type_text(pilot, "Cart Viewed")
         await pilot.pause()
-        assert gc.isenabled()  # back on once the frame is drawn
+        monkeypatch.setattr(Board, "render_lines", watched_draw)
+        await pilot.press("enter")  # the capture bar takes it: it never comes back to the app
+        await pilot.pause()
+        assert collector_on_in_frames[:1] == [False]  # the board's frame with the new card
+        assert not gc.isenabled()
+        tick(app)
+        assert gc.isenabled()
 
 
 def _board_colours(app: PortstormApp) -> set:

@@ -25,10 +25,6 @@ from tui.store import LockHolder, SessionStore
 from tui.workshop import WorkshopScreen
 
 
-def _collect_again() -> None:
-    gc.enable()  # a plain function: Textual cannot call a builtin as a timer's callback
-
-
 class PortstormApp(App[None]):
     """A board for EventBridge storming, with the architecture derived as you type."""
 
@@ -42,6 +38,7 @@ class PortstormApp(App[None]):
         self.store, self.session, self.insist = store, session, insist
         self.holder: LockHolder | None = None
         self._previous_handlers: dict[int, Any] = {}
+        self._collector_paused = False
         self._terminal = sys.__stdin__.fileno() if sys.__stdin__ is not None and sys.__stdin__.isatty() else None
 
     def get_default_screen(self) -> Screen[Any]:
@@ -54,13 +51,26 @@ class PortstormApp(App[None]):
         return super().get_default_screen()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.Paste)) and gc.isenabled():
+        if not isinstance(event, (events.Key, events.Paste)):
+            await super().on_event(event)
+        elif not event.is_forwarded:
             # No garbage collection from a key to the frame that answers it: at 10,000 events
             # an edit allocates enough for two or three collections of 2 to 6 ms each. After
             # the frame, the collector catches up while the room reads the board.
-            gc.disable()
-            self.call_after_refresh(_collect_again)
-        await super().on_event(event)
+            if gc.isenabled():
+                gc.disable()
+                self._collector_paused = True
+            await super().on_event(event)
+        else:
+            await super().on_event(event)  # back from the focused widget: runs the key's binding
+            # Asked of the focused widget, whose repaint is queued ahead of this request; asked
+            # of the app, the screen could find nothing to draw yet and call back at once.
+            (self.focused or self.screen).call_after_refresh(self._collect_again)
+
+    def _collect_again(self) -> None:
+        if self._collector_paused:
+            self._collector_paused = False
+            gc.enable()
 
     def _after_first_frame(self) -> None:
         """Turn the collector back on if `portstorm FILE` turned it off to start faster.
@@ -74,7 +84,9 @@ class PortstormApp(App[None]):
         self.set_interval(1.0, self._each_second)
 
     def _each_second(self) -> None:
-        gc.enable()  # a key's pause ends with its frame; should that never come (its screen closed first), this ends it
+        # A key a field takes (typing, Enter in the capture bar) never comes back to the app,
+        # so its pause ends here, a second at most after its frame.
+        self._collect_again()
         if self._terminal is not None and not os.isatty(self._terminal):
             # The terminal is gone and no hang-up signal came: portstorm ran under `make`, say,
             # which took the signal. Textual would go on reading nothing from it forever.
