@@ -332,6 +332,16 @@ class _PlainData:
     def __init__(self, loader: Any) -> None:
         self.next_event = loader.get_event
         self.resolve = loader.resolve
+        # The same keys and ids come back thousands of times; PyYAML resolves each one anew
+        # by trying its regular expressions, which was a third of the time spent here.
+        self.tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def tag(self, event: Any) -> str:
+        key = (event.value, event.implicit)
+        tag = self.tags.get(key)
+        if tag is None:
+            tag = self.tags[key] = self.resolve(yaml.ScalarNode, event.value, event.implicit)
+        return tag
 
     def document(self) -> dict[str, Any]:
         if not isinstance(self.next_event(), yaml.StreamStartEvent):
@@ -367,7 +377,7 @@ class _PlainData:
         while type(event := self.next_event()) is not yaml.MappingEndEvent:
             if type(event) is not yaml.ScalarEvent or event.anchor is not None or event.tag is not None:
                 raise _NotPlain
-            if self.resolve(yaml.ScalarNode, event.value, event.implicit) not in self._plain_kinds:
+            if self.tag(event) not in self._plain_kinds:
                 raise _NotPlain  # merge keys among them
             if event.value in result:
                 raise _NotPlain  # a duplicate key
@@ -375,7 +385,7 @@ class _PlainData:
         return result
 
     def scalar(self, event: Any) -> Any:
-        tag = self.resolve(yaml.ScalarNode, event.value, event.implicit)
+        tag = self.tag(event)
         if tag in self._text_kinds:
             return event.value
         if tag not in self._plain_kinds:

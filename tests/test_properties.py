@@ -7,7 +7,7 @@ from typing import get_args
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import edits
+from model import edits, sessionfile
 from model.derive import derive
 from model.session import (
     EVENT_BUS,
@@ -134,6 +134,17 @@ def test_save_load_round_trip_is_lossless(session: Session) -> None:
     loaded = parse_session(text.encode("utf-8"), "generated.yaml")
     assert loaded == session
     assert dump_session(loaded) == text
+
+
+@common
+@given(sessions())
+def test_the_fast_loader_reads_what_the_strict_loader_reads(session: Session) -> None:
+    text = dump_session(session)
+    fast = sessionfile._plain_session(text)
+    assert fast is not None  # a file portstorm wrote is plain
+    anchored = text.replace("name: ", "name: &first ", 1)  # an anchor: only the strict loader takes it
+    assert sessionfile._plain_session(anchored) is None
+    assert fast == parse_session(anchored.encode("utf-8"), "anchored.yaml")
 
 
 @common
