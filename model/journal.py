@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 
 _MAGIC = b"PSJ2"
-_CHUNK = 4096
+_SHORT = 64  # a span in doubt this short is compared byte by byte
 
 
 def journal_path(session_path: Path) -> Path:
@@ -39,7 +39,7 @@ class Journal:
         with self._lock:
             previous = self._last or b""
             head = _same_head(previous, data)
-            tail = _same_tail(previous[head:], data[head:])
+            tail = _same_tail(previous, data, head)
             middle = data[head : len(data) - tail]
             digest = hashlib.sha256(middle).hexdigest().encode()
             header = b"%s %d %d %d %s\n" % (_MAGIC, head, tail, len(middle), digest)
@@ -96,26 +96,35 @@ def last_entry(content: bytes) -> bytes | None:
 
 
 def _same_head(old: bytes, new: bytes) -> int:
-    """How many leading bytes `old` and `new` share (compared a page at a time, then byte by byte)."""
-    limit = min(len(old), len(new))
-    same = 0
-    while same < limit and old[same : same + _CHUNK] == new[same : same + _CHUNK]:
-        same += _CHUNK
-    while same < limit and old[same] == new[same]:
+    """How many leading bytes `old` and `new` share.
+
+    The span in doubt is halved until it is short, each half compared by `startswith` on a
+    view of `old`: one `memcmp`, without copying a megabyte of session text per edit.
+    """
+    view = memoryview(old)
+    same, differ = 0, min(len(old), len(new))  # old[:same] == new[:same]; beyond `differ` nothing counts
+    while differ - same > _SHORT:
+        middle = (same + differ) // 2
+        if new.startswith(view[same:middle], same):
+            same = middle
+        else:
+            differ = middle
+    while same < differ and old[same] == new[same]:
         same += 1
-    return min(same, limit)
+    return same
 
 
-def _same_tail(old: bytes, new: bytes) -> int:
-    """How many trailing bytes `old` and `new` share."""
-    limit = min(len(old), len(new))
-    same = 0
+def _same_tail(old: bytes, new: bytes, head: int) -> int:
+    """How many trailing bytes `old` and `new` share after their first `head` bytes."""
+    view = memoryview(old)
     old_end, new_end = len(old), len(new)
-    while (
-        same + _CHUNK <= limit
-        and old[old_end - same - _CHUNK : old_end - same] == new[new_end - same - _CHUNK : new_end - same]
-    ):
-        same += _CHUNK
-    while same < limit and old[old_end - same - 1] == new[new_end - same - 1]:
+    same, differ = 0, min(old_end, new_end) - head
+    while differ - same > _SHORT:
+        middle = (same + differ) // 2
+        if new.endswith(view[old_end - middle : old_end - same], 0, new_end - same):
+            same = middle
+        else:
+            differ = middle
+    while same < differ and old[old_end - same - 1] == new[new_end - same - 1]:
         same += 1
     return same

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 
-from model.journal import Journal, journal_path, last_entry
+from hypothesis import given
+from hypothesis import strategies as st
+
+from model.journal import Journal, _same_head, _same_tail, journal_path, last_entry
 from tests.conftest import SAMPLES
 from tui.store import SessionStore
 
@@ -44,6 +47,25 @@ def test_entries_hold_only_what_changed_and_replay_to_every_version(tmp_path) ->
         assert journal.latest() == text
         grew, size = journal.path.stat().st_size - size, journal.path.stat().st_size
         assert grew <= len(new) + (end - start) + 120  # the changed bytes and a header, never the whole text
+
+
+texts_alike = st.builds(  # few letters, long runs that look alike; sizes well past the halving's short span
+    lambda size, seed: bytes(random.Random(seed).choices(b"ab\n", k=size)), st.integers(0, 3_000), st.integers()
+)
+
+
+@given(texts_alike, texts_alike, texts_alike, texts_alike)
+def test_the_shared_head_and_tail_are_the_longest_there_are(common_head, old_middle, new_middle, common_tail) -> None:
+    old, new = common_head + old_middle + common_tail, common_head + new_middle + common_tail
+    head = _same_head(old, new)
+    assert head == _shared_prefix(old, new)
+    tail = _same_tail(old, new, head)
+    assert tail == _shared_prefix(old[head:][::-1], new[head:][::-1])
+
+
+def _shared_prefix(one: bytes, other: bytes) -> int:
+    """The plain way: byte by byte."""
+    return next((at for at, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), min(len(one), len(other)))
 
 
 def test_a_save_empties_the_journal_only_when_it_caught_up(tmp_path) -> None:
