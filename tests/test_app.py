@@ -552,10 +552,13 @@ async def test_edits_a_crash_left_in_the_journal_are_recovered_and_said(shop) ->
         assert "Recovered" in status
         assert "1 event more" in status
         assert load_session(shop).events[-1].name == "Unsaved Happened"
-        assert not crashed.journal.path.exists()
+        reopened = SessionStore(shop)
+        reopened.load()
+        assert reopened.recover() is None  # saved: nothing is left in the journal to recover
         await pilot.press("ctrl+z")
         await settle(pilot)
         assert load_session(shop) == session
+    assert not crashed.journal.path.exists()  # closed with everything saved
 
 
 async def test_a_full_disk_keeps_every_edit_and_saving_elsewhere_works(shop, tmp_path, monkeypatch) -> None:

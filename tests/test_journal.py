@@ -68,14 +68,37 @@ def _shared_prefix(one: bytes, other: bytes) -> int:
     return next((at for at, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), min(len(one), len(other)))
 
 
-def test_a_save_empties_the_journal_only_when_it_caught_up(tmp_path) -> None:
+def test_a_save_that_caught_up_keeps_the_journal_for_the_next_edit_until_the_app_closes(tmp_path) -> None:
     journal = Journal(tmp_path / "shop.yaml")
-    journal.record(b"v1")
-    journal.record(b"v2")
-    journal.saved(b"v1")  # a save of an older version finished after v2 was journaled
-    assert journal.latest() == b"v2"
-    journal.saved(b"v2")
+    text = b"an event\n" * 1_000
+    journal.record(text)
+    journal.record(text + b"v2\n")
+    journal.saved(text)  # a save of an older version finished after v2 was journaled
+    journal.close()
+    assert journal.latest() == text + b"v2\n"  # the file lacks v2: kept for the next open
+    journal.saved(text + b"v2\n")
+    size = journal.path.stat().st_size
+    journal.record(text + b"v3\n")
+    assert journal.latest() == text + b"v3\n"
+    assert journal.path.stat().st_size - size < 100  # what changed, not the whole text again
+    journal.saved(text + b"v3\n")
+    journal.close()
     assert not journal.path.exists()
+
+
+def test_a_caught_up_journal_is_emptied_once_it_has_grown_to_twice_the_text(tmp_path) -> None:
+    journal = Journal(tmp_path / "shop.yaml")
+    text, emptied = b"an event\n" * 100, 0
+    for number in range(100):
+        version = text + b"edit %d\n" % number * 20
+        journal.record(version)
+        assert journal.latest() == version
+        journal.saved(version)
+        if journal.path.exists():
+            assert journal.path.stat().st_size <= 2 * len(version)
+        else:
+            emptied += 1
+    assert 0 < emptied < 100
 
 
 def test_the_store_recovers_what_the_file_does_not_have(tmp_path) -> None:

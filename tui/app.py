@@ -179,12 +179,10 @@ class PortstormApp(App[None]):
         self.exit()
 
     def on_unmount(self) -> None:
-        self.store.release_lock()
-        self.store.close_helper()
+        self.store.close()
         for screen in self.screen_stack:
             if isinstance(screen, WorkshopScreen):
-                screen.store.release_lock()  # after "save as", the screen holds another file
-                screen.store.close_helper()
+                screen.store.close()  # after "save as", the screen holds another file
         for number, handler in self._previous_handlers.items():
             signal.signal(number, handler)
 
@@ -194,6 +192,6 @@ class PortstormApp(App[None]):
             with contextlib.suppress(OSError):  # nowhere is left to report a failure to
                 workshop.store.save(workshop.session)
         if workshop is not None:
-            workshop.store.release_lock()
-        self.store.release_lock()
+            workshop.store.close()
+        self.store.close()
         os._exit(128 + number)  # the terminal may be gone: no clean-up can draw on it

@@ -115,6 +115,12 @@ class SessionStore:
             self.close_helper()
         return texts if isinstance(texts, dict) else None
 
+    def close(self) -> None:
+        """The app is closing: empty a journal the file has caught up with, end the helper, free the file."""
+        self.journal.close()
+        self.close_helper()
+        self.release_lock()
+
     def close_helper(self) -> None:
         """End the process `prepare` started, if it still runs (the app is closing)."""
         helper, self._helper = self._helper, None

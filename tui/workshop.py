@@ -159,6 +159,7 @@ class WorkshopScreen(Screen[None]):
         self.autosave_timer: Timer | None = None
         self.conflict_open = False
         self.last_export: Path | None = None
+        self.phasebar_shown: Text | None = None
 
     @property
     def session(self) -> Session:
@@ -846,7 +847,12 @@ class WorkshopScreen(Screen[None]):
             bar.append(f" ⏱ {left // 60:02d}:{left % 60:02d}", "bold red" if left < 60 else "bold")
         bar.append(f"\n {phase.hint} · ", "italic")
         bar.append(still_missing(phase, self.session, self.architecture), "bold")
-        self.query_one("#phasebar", Static).update(bar, layout=False)  # a fixed height: no layout pass
+        # Most edits leave the bar as it was. Redrawn anyway, the bar at the top and the status
+        # line at the bottom would make Textual draw every widget between them again, the
+        # whole board included, in the panels' frame after an edit.
+        if bar != self.phasebar_shown:
+            self.phasebar_shown = bar
+            self.query_one("#phasebar", Static).update(bar, layout=False)  # a fixed height: no layout pass
 
     def say(self, message: str, kind: str = "info") -> None:
         style = {"error": "bold red", "warning": "bold yellow", "hint": "italic"}.get(kind, "")
