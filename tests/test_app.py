@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from textual.filter import ANSIToTruecolor
 from textual.geometry import Region
+from textual.widgets._footer import FooterKey
 
 from model import edits
 from model.derive import derive
@@ -23,6 +24,7 @@ from tui import workshop
 from tui.app import PortstormApp
 from tui.board import LANE_WIDTH, Board, search_text
 from tui.dialogs import ChoiceDialog, FormDialog, PickDialog, TextDialog
+from tui.footer import Footer
 from tui.store import SessionStore
 from tui.workshop import WorkshopScreen
 
@@ -856,6 +858,24 @@ async def test_a_key_a_field_takes_pauses_the_collector_until_the_next_tick(shop
         assert not gc.isenabled()
         tick(app)
         assert gc.isenabled()
+
+
+async def test_the_footer_keeps_its_keys_until_they_change(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        footer = screen_of(app).query_one(Footer)
+        board_keys = list(footer.query(FooterKey))
+        assert "Capture" in {key.description for key in board_keys}
+        screen_of(app).refresh_bindings()  # as mounting the panel's tabs does, again and again
+        await pilot.pause()
+        assert list(footer.query(FooterKey)) == board_keys  # the very same widgets: nothing was rebuilt
+        await pilot.press("e")  # into the capture line, whose keys are others
+        await pilot.pause()
+        assert "Capture" not in {key.description for key in footer.query(FooterKey)}
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [key.description for key in footer.query(FooterKey)] == [key.description for key in board_keys]
 
 
 def _board_colours(app: PortstormApp) -> set:

@@ -6,9 +6,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from model.session import Session
+from tui.footer import Footer
 from tui.mapview import MapView
 
 

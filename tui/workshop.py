@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from model import edits
 from model.capture import CAPTURE_SYNTAX, CaptureError, apply_capture, parse_capture
@@ -34,6 +34,7 @@ from model.history import History
 from model.session import PLATFORM, Context, Event, FieldType, Hotspot, Policy, Resource, ResourceKind, Session
 from model.sessionfile import SessionError, load_session
 from tui.board import Board, visible_text
+from tui.footer import Footer
 from tui.panels import ArchitecturePanel
 from tui.phases import PHASES, still_missing
 from tui.store import SessionStore
