@@ -192,8 +192,8 @@ async def test_enter_and_a_click_choose_the_problem() -> None:
     problems = many_problems()
     app = PanelApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()  # the tabs mount after the first frame
         app.panel.show(with_problems(problems))
+        await pilot.pause()  # the tabs mount with the first derivation
         app.query_one(TabbedContent).active = "tab-problems"
         await pilot.pause()
         app.problem_list.focus()
@@ -211,8 +211,8 @@ async def test_the_list_follows_an_edit_and_keeps_the_highlight_on_its_problem()
     problems = many_problems(30)
     app = PanelApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()  # the tabs mount after the first frame
         app.panel.show(with_problems(problems))
+        await pilot.pause()  # the tabs mount with the first derivation
         app.query_one(TabbedContent).active = "tab-problems"
         await pilot.pause()
         app.problem_list.focus()
@@ -237,7 +237,7 @@ async def test_the_list_follows_an_edit_and_keeps_the_highlight_on_its_problem()
 
 
 async def test_a_derivation_that_comes_before_the_tabs_is_shown_once_they_are_there() -> None:
-    # The tabs mount after the first frame; the first derivation may be done before that.
+    # The tabs mount with the first derivation, whether it comes before the first frame or after.
     texts = []
     for early in (True, False):
         app = PanelApp()
@@ -246,6 +246,8 @@ async def test_a_derivation_that_comes_before_the_tabs_is_shown_once_they_are_th
                 app.panel.show(with_problems(many_problems(5)))
             await pilot.pause()
             if not early:
+                assert not app.panel.query(TabbedContent)  # nothing to show yet: no tabs to lay out
+                assert "deriving…" in screen_text(app)
                 app.panel.show(with_problems(many_problems(5)))
             await pilot.wait_for_scheduled_animations()  # the tab's underline moves under the new label
             await pilot.pause()
@@ -261,10 +263,11 @@ async def test_the_problems_tab_shows_new_counts_as_a_fresh_panel_does(count: in
     for shown in ([many_problems(3), many_problems(count)], [many_problems(count)]):
         app = PanelApp()
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()  # the tabs mount after the first frame
-            for problems in shown:
+            for problems in shown:  # the tabs mount with the first
                 app.panel.show(with_problems(problems))
                 await pilot.pause()
+            await pilot.wait_for_scheduled_animations()  # the tab's underline goes under its label
+            await pilot.pause()
             shots.append(screenshot(app))
             errors = sum(problem.severity == "error" for problem in many_problems(count))
             warnings = sum(problem.severity == "warning" for problem in many_problems(count))
@@ -344,10 +347,9 @@ async def test_a_hidden_tab_waits_and_is_current_when_shown() -> None:
     asked: list[str] = []
     app = PanelApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()  # the tabs mount after the first frame
         before = derive(session_from(TWO_CONTEXTS))
         app.panel.show(before)
-        await pilot.pause()
+        await pilot.pause()  # the tabs mount with the first derivation
         flows = app.query_one("#flows", LazyText)
         original = flows.set_blocks
 
@@ -386,8 +388,7 @@ async def test_a_tab_edited_while_hidden_looks_as_if_shown_fresh(tab: str) -> No
     for edits in ([before, after], [after]):
         app = PanelApp()
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()  # the tabs mount after the first frame
-            for architecture in edits:
+            for architecture in edits:  # the tabs mount with the first
                 app.panel.show(architecture)
                 await pilot.pause()
             app.query_one(TabbedContent).active = tab
@@ -489,7 +490,8 @@ async def test_many_problems_show_drawing_only_those_on_screen(monkeypatch) -> N
     assert len(architecture.problems) > 400
     app = PanelApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()  # the tabs mount after the first frame
+        app.panel.show(with_problems([]))
+        await pilot.pause()  # the tabs mount with the first derivation
         app.query_one(TabbedContent).active = "tab-problems"
         await pilot.pause()
         app.panel.show(architecture)

@@ -157,6 +157,12 @@ def problem_prompt(problem: Problem) -> Text:
 # ------------------------------------------------------------ the panel
 
 
+def problems_label(architecture: Architecture) -> str:
+    errors = sum(problem.severity == "error" for problem in architecture.problems)
+    warnings = sum(problem.severity == "warning" for problem in architecture.problems)
+    return f"Problems {errors}✖ {warnings}⚠"
+
+
 class ArchitecturePanel(Vertical):
     """Tabs of what the session implies, refreshed after every edit."""
 
@@ -171,52 +177,50 @@ class ArchitecturePanel(Vertical):
         super().__init__(id=id)
         self.problems: tuple[Problem, ...] = ()
         self._label = ""
-        self._tabs_mounted = False
-        self._waiting: Architecture | None = None  # a derivation that came before the tabs
+        self._tabs = "none"  # "none", "mounting", then "mounted"
+        self._latest: Architecture | None = None  # the last derivation given: shown, or once the tabs are there
 
     def compose(self) -> ComposeResult:
-        # The tabs come after the board's first frame: mounting them takes as long as all
-        # else that frame shows (45 ms), and until the first derivation they have nothing to show.
+        # The tabs come with the first derivation, after the board's first frame: mounting
+        # them takes as long as all else that frame shows (45 ms), and until then they would
+        # have nothing to show. Mounted empty, then filled, they were laid out twice more.
         yield Static("deriving…", id="panel-waiting")
 
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._mount_tabs)
-
     async def _mount_tabs(self) -> None:
+        architecture = self._latest
+        assert architecture is not None  # `show` mounts the tabs
+        views = LazyText(id="services"), LazyText(id="flows"), LazyText(id="waves"), ProblemList(id="problems")
+        self._fill(architecture, *views)  # before they are mounted: laid out once, full
+        self._label = problems_label(architecture)
+        services, flows, waves, problems = views
         tabs = TabbedContent()
         for pane in (
-            TabPane("Services", VerticalScroll(LazyText("deriving…", id="services")), id="tab-services"),
-            TabPane("Flows", VerticalScroll(LazyText(id="flows")), id="tab-flows"),
-            TabPane("Waves", VerticalScroll(LazyText(id="waves")), id="tab-waves"),
+            TabPane("Services", VerticalScroll(services), id="tab-services"),
+            TabPane("Flows", VerticalScroll(flows), id="tab-flows"),
+            TabPane("Waves", VerticalScroll(waves), id="tab-waves"),
             # The box takes the pane's height, so a long list stops at the pane and scrolls
             # (an OptionList here grew as tall as all its problems, clipped by the panel).
-            TabPane("Problems", Vertical(ProblemList(id="problems"), id="problems-box"), id="tab-problems"),
+            TabPane(self._label, Vertical(problems, id="problems-box"), id="tab-problems"),
         ):
             tabs.compose_add_child(pane)  # as `with TabbedContent():` in a compose would
         await self.query_one("#panel-waiting").remove()
         await self.mount(tabs)
-        self._tabs_mounted = True
-        if self._waiting is not None:
-            self.show(self._waiting)
+        self._tabs = "mounted"
+        latest = self._latest
+        if latest is not None and latest is not architecture:
+            self.show(latest)  # a newer derivation came while they mounted
 
     def show(self, architecture: Architecture) -> None:
         """Show a new derivation: the tab on screen catches up now, the others when shown."""
-        if not self._tabs_mounted:
-            self._waiting = architecture  # shown as soon as the tabs are there
-            return
-        self._waiting = None
-        self.query_one("#services", LazyText).set_blocks(lambda: service_keys(architecture), service_block)
-        self.query_one("#flows", LazyText).set_blocks(lambda: flow_keys(architecture), flow_block)
-        self.query_one("#waves", LazyText).set_blocks(lambda: wave_keys(architecture), wave_block)
-        self.problems = architecture.problems
-        self.query_one(ProblemList).show(architecture.problems)
-        errors = warnings = 0
-        for problem in architecture.problems:
-            if problem.severity == "error":
-                errors += 1
-            elif problem.severity == "warning":
-                warnings += 1
-        label = f"Problems {errors}✖ {warnings}⚠"
+        self._latest = architecture
+        if self._tabs != "mounted":
+            if self._tabs == "none":
+                self._tabs = "mounting"
+                self.call_later(self._mount_tabs)
+            return  # shown as soon as the tabs are there
+        services, flows, waves = (self.query_one(f"#{name}", LazyText) for name in ("services", "flows", "waves"))
+        self._fill(architecture, services, flows, waves, self.query_one(ProblemList))
+        label = problems_label(architecture)
         if label == self._label:
             return
         tab = self.query_one(TabbedContent).get_tab("tab-problems")
@@ -228,6 +232,15 @@ class ArchitecturePanel(Vertical):
         else:
             tab.label = label
         self._label = label
+
+    def _fill(
+        self, architecture: Architecture, services: LazyText, flows: LazyText, waves: LazyText, problems: ProblemList
+    ) -> None:
+        services.set_blocks(lambda: service_keys(architecture), service_block)
+        flows.set_blocks(lambda: flow_keys(architecture), flow_block)
+        waves.set_blocks(lambda: wave_keys(architecture), wave_block)
+        self.problems = architecture.problems
+        problems.show(architecture.problems)
 
     @on(ProblemList.Chosen)
     def jump(self, event: ProblemList.Chosen) -> None:
