@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from model.journal import Journal, _same_head, _same_tail, journal_path, last_entry
+from model.sessionfile import save_session
 from tests.conftest import SAMPLES
 from tui.store import SessionStore
 
@@ -115,6 +116,22 @@ def test_the_store_recovers_what_the_file_does_not_have(tmp_path) -> None:
     again.save(renamed)
     assert not again.journal.path.exists()
     assert SessionStore(path).recover() is None
+
+
+def test_after_a_reload_of_their_file_a_crash_recovers_nothing(tmp_path) -> None:
+    path = tmp_path / "shop.yaml"
+    path.write_bytes((SAMPLES / "back-office.yaml").read_bytes())
+    store = SessionStore(path)
+    session = store.load()
+    store.record(session.model_copy(update={"name": "Ours"}))
+    store.save(session.model_copy(update={"name": "Ours"}))  # caught up: the journal stays for the next edit
+    theirs = session.model_copy(update={"name": "Theirs"})
+    save_session(theirs, path)  # another editor, a git pull
+    store.known = path.read_bytes()  # the app loads theirs
+    store.record(theirs)
+    again = SessionStore(path)  # the app was killed before it closed
+    again.load()
+    assert again.recover() is None
 
 
 def test_a_corrupt_journal_recovers_nothing(tmp_path) -> None:

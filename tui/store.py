@@ -131,10 +131,10 @@ class SessionStore:
     def record(self, session: Session) -> None:
         """Journal an edit before it is shown as done (raises OSError when the disk refuses)."""
         data = dump_session(session).encode("utf-8")
+        self.journal.record(data)
         if data == self.known:
-            self.journal.saved(data)  # back to what the file holds (undo): nothing to recover
-        else:
-            self.journal.record(data)
+            # Back to what the file holds (an undo, a reload of theirs): nothing to recover.
+            self.journal.saved(data)
 
     def recover(self) -> Session | None:
         """Edits a crash left in the journal that the file does not have, or None."""
