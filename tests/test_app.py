@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import messages
 from textual.filter import ANSIToTruecolor
 from textual.geometry import Region
 from textual.widgets._footer import FooterKey
@@ -858,6 +859,26 @@ async def test_a_key_a_field_takes_pauses_the_collector_until_the_next_tick(shop
         assert not gc.isenabled()
         tick(app)
         assert gc.isenabled()
+
+
+async def test_an_edit_asks_for_one_repaint_of_the_board(shop) -> None:
+    app = app_for(shop)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await type_text(pilot, "Cart Viewed")
+        await settle(pilot)
+        screen, asked = screen_of(app), []
+        board, post = screen.query_one(Board), screen.post_message
+
+        def watched_post(message):
+            if isinstance(message, messages.Update) and message.widget is board:
+                asked.append(message)
+            return post(message)
+
+        screen.post_message = watched_post  # type: ignore[method-assign]
+        await pilot.press("enter")
+        await settle(pilot)  # the derivation's frame too
+        assert len(asked) == 1  # a second would send the whole board to the terminal again
 
 
 async def test_the_footer_keeps_its_keys_until_they_change(shop) -> None:

@@ -236,8 +236,10 @@ class Board(ScrollView, can_focus=True):
         if self.is_mounted:
             # Into the very next frame: the board would otherwise ask for it only when its own
             # queue runs, after the frame that a key's other effects (the emptied capture
-            # line) have started, and wait a frame or two more (30 ms).
+            # line) have started, and wait a frame or two more (30 ms). Asked for here, it is
+            # not asked for again: the next frame would draw the whole board a second time.
             self.screen.post_message(messages.Update(self))
+            self._repaint_required = False
 
     def set_filter(self, text: str) -> int | None:
         """Show only the cards whose words contain `text` (empty: every card); how many match."""
