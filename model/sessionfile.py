@@ -332,16 +332,10 @@ class _PlainData:
     def __init__(self, loader: Any) -> None:
         self.next_event = loader.get_event
         self.resolve = loader.resolve
-        # The same keys and ids come back thousands of times; PyYAML resolves each one anew
-        # by trying its regular expressions, which was a third of the time spent here.
-        self.tags: dict[tuple[str, tuple[bool, bool]], str] = {}
-
-    def tag(self, event: Any) -> str:
-        key = (event.value, event.implicit)
-        tag = self.tags.get(key)
-        if tag is None:
-            tag = self.tags[key] = self.resolve(yaml.ScalarNode, event.value, event.implicit)
-        return tag
+        # The same keys, ids and flags come back thousands of times; PyYAML would resolve
+        # each one anew by trying its regular expressions (a third of the time spent here).
+        # Each distinct scalar is resolved, and its value built, once; values are immutable.
+        self.scalars: dict[tuple[str, tuple[bool, bool]], tuple[str, Any]] = {}
 
     def document(self) -> dict[str, Any]:
         if not isinstance(self.next_event(), yaml.StreamStartEvent):
@@ -359,13 +353,13 @@ class _PlainData:
         return data  # type: ignore[no-any-return]  # a mapping, from the root's event
 
     def value(self, event: Any, depth: int) -> Any:
+        if event.anchor is not None:
+            raise _NotPlain  # an anchor, or an alias (whose anchor is the name it refers to)
         kind = type(event)
-        if kind not in (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent):
-            raise _NotPlain  # an alias
-        if event.anchor is not None or event.tag is not None:
-            raise _NotPlain
         if kind is yaml.ScalarEvent:
-            return self.scalar(event)
+            return self.scalar(event)[1]
+        if kind not in (yaml.SequenceStartEvent, yaml.MappingStartEvent) or event.tag is not None:
+            raise _NotPlain
         if depth >= MAX_DEPTH:
             raise _NotPlain
         if kind is yaml.SequenceStartEvent:
@@ -375,23 +369,32 @@ class _PlainData:
             return items
         result: dict[str, Any] = {}
         while type(event := self.next_event()) is not yaml.MappingEndEvent:
-            if type(event) is not yaml.ScalarEvent or event.anchor is not None or event.tag is not None:
+            if type(event) is not yaml.ScalarEvent or event.anchor is not None:
                 raise _NotPlain
-            if self.tag(event) not in self._plain_kinds:
-                raise _NotPlain  # merge keys among them
+            self.scalar(event)  # a key is text whatever it looks like, but it must be plain
             if event.value in result:
                 raise _NotPlain  # a duplicate key
             result[event.value] = self.value(self.next_event(), depth + 1)
         return result
 
-    def scalar(self, event: Any) -> Any:
-        tag = self.tag(event)
-        if tag in self._text_kinds:
-            return event.value
-        if tag not in self._plain_kinds:
+    def scalar(self, event: Any) -> tuple[str, Any]:
+        """The tag and value of a plain scalar (raises _NotPlain for any other)."""
+        key = (event.value, event.implicit)
+        known = self.scalars.get(key)
+        if known is not None:
+            return known
+        if event.tag is not None:
             raise _NotPlain
-        constructor = self._scalar_constructor
-        return constructor.yaml_constructors[tag](constructor, yaml.ScalarNode(tag, event.value))
+        tag = self.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag in self._text_kinds:
+            value = event.value
+        elif tag in self._plain_kinds:
+            constructor = self._scalar_constructor
+            value = constructor.yaml_constructors[tag](constructor, yaml.ScalarNode(tag, event.value))
+        else:
+            raise _NotPlain  # merge keys among them
+        known = self.scalars[key] = (tag, value)
+        return known
 
 
 def _check_version(raw: dict[str, Any], root: yaml.MappingNode, file: str) -> None:

@@ -258,6 +258,15 @@ def test_timestamps_and_keys_stay_the_text_that_was_typed() -> None:
     assert event.fields == {"on": "boolean", "no": "string"}
 
 
+def test_a_value_reads_as_its_quotes_and_tag_say_whatever_the_same_text_read_as_before() -> None:
+    # The fast loader remembers each plain scalar it has read: a tagged one must not pass for it.
+    text = HEADER + "events:\n- name: A Happened\n  notes: '12'\n- name: B Happened\n  notes: !!str 12\n"
+    assert [event.notes for event in parse_session(text.encode(), "shop.yaml").events] == ["12", "12"]
+    text = HEADER + "events:\n- name: A Happened\n  notes: '12'\n- name: B Happened\n  notes: 12\n"
+    with pytest.raises(SessionError, match=r"events\[1\]\.notes: expected text"):
+        parse_session(text.encode(), "shop.yaml")  # the same text unquoted is a number
+
+
 def test_byte_order_mark_is_accepted() -> None:
     session = parse_session(b"\xef\xbb\xbf" + HEADER.encode(), "shop.yaml")
     assert session.app == "shop"
