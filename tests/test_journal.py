@@ -134,6 +134,26 @@ def test_after_a_reload_of_their_file_a_crash_recovers_nothing(tmp_path) -> None
     assert again.recover() is None
 
 
+def test_closing_keeps_only_a_journal_of_edits_the_file_lacks(tmp_path) -> None:
+    path = tmp_path / "shop.yaml"
+    path.write_bytes((SAMPLES / "back-office.yaml").read_bytes())
+    store = SessionStore(path)
+    session = store.load()
+    saved = session.model_copy(update={"name": "Saved"})
+    store.record(saved)
+    store.save(saved)
+    store.close()
+    assert not store.journal.path.exists()
+    store = SessionStore(path)
+    store.load()
+    unsaved = saved.model_copy(update={"name": "Not Saved Yet"})
+    store.record(unsaved)  # the save failed, say, and the user saved elsewhere
+    store.close()
+    again = SessionStore(path)
+    again.load()
+    assert again.recover() == unsaved
+
+
 def test_a_corrupt_journal_recovers_nothing(tmp_path) -> None:
     path = tmp_path / "shop.yaml"
     path.write_bytes((SAMPLES / "back-office.yaml").read_bytes())

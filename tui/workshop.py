@@ -347,7 +347,7 @@ class WorkshopScreen(Screen[None]):
         def done(store: SessionStore | None) -> None:
             if store is None:
                 return
-            self.store.release_lock()
+            self.store.close()  # a journal of edits the old file lacks stays beside it
             self.store = store
             self.store.take_lock()
             self.dirty, self.save_error = False, None
