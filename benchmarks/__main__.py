@@ -35,6 +35,7 @@ from model.capture import apply_capture, parse_capture
 from model.derive import Architecture, derive
 from model.session import Session
 from model.sessionfile import load_session, save_session
+from tui.panels import problems_label  # it changes once the panels show a new derivation
 
 PYTHON = sys.executable
 BARE_APP = [PYTHON, str(Path(__file__).with_name("bare_app.py"))]
@@ -133,13 +134,6 @@ def deploy_graph_floor(architecture: Architecture) -> float:
 
 
 # ---------------------------------------------------------------- portstorm in a terminal
-
-
-def problems_label(architecture: Architecture) -> str:
-    """The Problems tab's label, which changes once the panels show a new derivation."""
-    errors = sum(problem.severity == "error" for problem in architecture.problems)
-    warnings = sum(problem.severity == "warning" for problem in architecture.problems)
-    return f"Problems {errors}✖ {warnings}⚠"
 
 
 def selected_card(name: str) -> re.Pattern[bytes]:

@@ -51,18 +51,16 @@ class PortstormApp(App[None]):
         return super().get_default_screen()
 
     async def on_event(self, event: events.Event) -> None:
-        if not isinstance(event, (events.Key, events.Paste)):
-            await super().on_event(event)
-        elif not event.is_forwarded:
+        is_key = isinstance(event, (events.Key, events.Paste))
+        back = is_key and event.is_forwarded  # read first: forwarding a key marks it so
+        if is_key and not back and gc.isenabled():
             # No garbage collection from a key to the frame that answers it: at 10,000 events
             # an edit allocates enough for two or three collections of 2 to 6 ms each. After
             # the frame, the collector catches up while the room reads the board.
-            if gc.isenabled():
-                gc.disable()
-                self._collector_paused = True
-            await super().on_event(event)
-        else:
-            await super().on_event(event)  # back from the focused widget: runs the key's binding
+            gc.disable()
+            self._collector_paused = True
+        await super().on_event(event)  # a key back from the focused widget: its binding runs
+        if back:
             # Asked of the focused widget, whose repaint is queued ahead of this request; asked
             # of the app, the screen could find nothing to draw yet and call back at once.
             (self.focused or self.screen).call_after_refresh(self._collect_again)

@@ -158,6 +158,7 @@ def problem_prompt(problem: Problem) -> Text:
 
 
 def problems_label(architecture: Architecture) -> str:
+    """The Problems tab's label: how many errors and warnings."""
     errors = sum(problem.severity == "error" for problem in architecture.problems)
     warnings = sum(problem.severity == "warning" for problem in architecture.problems)
     return f"Problems {errors}✖ {warnings}⚠"

@@ -160,7 +160,6 @@ class WorkshopScreen(Screen[None]):
         self.autosave_timer: Timer | None = None
         self.conflict_open = False
         self.last_export: Path | None = None
-        self.phasebar_shown: Text | None = None
 
     @property
     def session(self) -> Session:
@@ -851,9 +850,9 @@ class WorkshopScreen(Screen[None]):
         # Most edits leave the bar as it was. Redrawn anyway, the bar at the top and the status
         # line at the bottom would make Textual draw every widget between them again, the
         # whole board included, in the panels' frame after an edit.
-        if bar != self.phasebar_shown:
-            self.phasebar_shown = bar
-            self.query_one("#phasebar", Static).update(bar, layout=False)  # a fixed height: no layout pass
+        phasebar = self.query_one("#phasebar", Static)
+        if bar != phasebar.content:
+            phasebar.update(bar, layout=False)  # a fixed height: no layout pass
 
     def say(self, message: str, kind: str = "info") -> None:
         style = {"error": "bold red", "warning": "bold yellow", "hint": "italic"}.get(kind, "")
